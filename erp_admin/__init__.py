@@ -1,0 +1,37 @@
+"""ERP Admin: the application factory.
+
+create_app() wires configuration, extensions, the models, the JSON API, the
+admin panel, error handling and the CLI. Nothing here runs at import time.
+"""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from erp_admin.config import ConfigError
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build and return a configured ERP Admin application."""
+    from erp_admin import admin, api, audit, cli, database
+    from erp_admin.auth import sessions
+    from erp_admin.config import load_config
+    from erp_admin.extensions import csrf
+    from erp_admin.paths import INSTANCE_DIR, TEMPLATES_DIR
+
+    # The instance folder can be moved (tests, containers); by default it is ./instance.
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("ERP_INSTANCE_PATH") or INSTANCE_DIR
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True, template_folder=TEMPLATES_DIR)
+    load_config(app, test_config)
+
+    database.init_app(app)
+    csrf.init_app(app)
+    sessions.init_app(app)
+    audit.init_app(app)
+    api.init_app(app)
+    admin.init_app(app)
+    cli.init_app(app)
+    return app

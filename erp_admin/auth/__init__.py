@@ -1,0 +1,1 @@
+"""Authentication and authorisation shared by the API, the panel and the CLI."""

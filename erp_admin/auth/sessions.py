@@ -1,0 +1,26 @@
+"""Flask-Login wiring for the panel: loading the signed-in user from the session."""
+from __future__ import annotations
+
+from flask import Flask
+
+from erp_admin.extensions import db, login_manager
+from erp_admin.models import User
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "panel_auth.login"
+    login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Return the active user named by a session id of the form '<id>:<token_version>'."""
+    user_id, _, token_version = session_id.partition(":")
+    if not user_id.isdigit() or not token_version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    # A password, role or active-flag change bumps token_version: old sessions end.
+    if user is None or not user.is_active or user.token_version != int(token_version):
+        return None
+    return user

@@ -1,0 +1,61 @@
+"""Failed-login throttling per client address and per username, shared by every worker.
+
+Counters live in the database (table throttle_counters) so every worker and
+process agrees; fixed windows of LOGIN_RATE_WINDOW seconds.
+"""
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from erp_admin.extensions import db
+from erp_admin.models import ThrottleCounter
+from erp_admin.models.base import utcnow
+
+
+def throttle_keys(client_addr: str | None, username: str | None) -> list[str]:
+    """Return the counter keys one login attempt counts against."""
+    keys = [f"login:addr:{client_addr or 'unknown'}"]
+    if username:
+        keys.append(f"login:user:{username.strip().lower()[:150]}")
+    return keys
+
+
+def retry_after(keys: list[str]) -> int | None:
+    """Return seconds to wait when any key is over the limit, else None."""
+    limit = current_app.config["LOGIN_RATE_LIMIT"]
+    window = timedelta(seconds=current_app.config["LOGIN_RATE_WINDOW"])
+    now = utcnow()
+    rows = db.session.execute(
+        select(ThrottleCounter.window_start, ThrottleCounter.count).where(ThrottleCounter.key.in_(keys))
+    ).all()
+    waits = [
+        (start + window - now).total_seconds()
+        for start, count in rows
+        if count >= limit and start + window > now
+    ]
+    return max(1, math.ceil(max(waits))) if waits else None
+
+
+def record_failure(keys: list[str]) -> None:
+    """Count one failed login against each key (atomic per key; the caller commits)."""
+    window = timedelta(seconds=current_app.config["LOGIN_RATE_WINDOW"])
+    now = utcnow()
+    for key in keys:
+        bumped = db.session.execute(
+            update(ThrottleCounter)
+            .where(ThrottleCounter.key == key, ThrottleCounter.window_start > now - window)
+            .values(count=ThrottleCounter.count + 1)
+        ).rowcount
+        if bumped:
+            continue
+        insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(ThrottleCounter).values(key=key, window_start=now, count=1)
+        db.session.execute(
+            stmt.on_conflict_do_update(index_elements=["key"], set_={"window_start": now, "count": 1})
+        )

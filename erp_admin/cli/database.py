@@ -1,0 +1,33 @@
+"""`flask erp init-db` and `flask erp seed`: the schema and the demo data."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from erp_admin.cli import echo_ok, erp
+from erp_admin.cli.actor import with_cli_actor
+from erp_admin.config import is_production
+from erp_admin.database import upgrade_database
+
+
+@erp.command("init-db")
+def init_db() -> None:
+    """Create the database, or upgrade it to the newest schema."""
+    upgrade_database(current_app)
+    echo_ok(f"Database is up to date: {current_app.extensions['sqlalchemy'].engine.url.render_as_string(hide_password=True)}")
+
+
+@erp.command("seed")
+@with_cli_actor
+def seed() -> None:
+    """Add the demo users, products and customers (refused in production)."""
+    from erp_admin.demo import load_demo_data
+
+    if is_production(current_app):
+        raise click.ClickException("Demo data (with well-known passwords) is never loaded in production.")
+    added = load_demo_data()
+    echo_ok(
+        f"Demo data: {added['users']} users, {added['products']} products, "
+        f"{added['customers']} customers added (existing ones kept)."
+    )
+    click.echo("Logins: admin/admin123 (admin), manager/manager123 (manager), johndoe/password123 (user)")

@@ -1,0 +1,162 @@
+"""Configuration: package defaults, instance/config.py, environment, then the test mapping.
+
+Nothing secret lives here. Development generates secrets once into
+instance/secrets.json; production must be given them and refuses weak ones.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+MiB = 1024 * 1024
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+class Defaults:
+    ENV = "development"  # ERP_ENV=production switches on the production rules
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite file in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = 30_000
+    AUTO_MIGRATE = None  # None: on in development, off in production
+    REDIS_URL: str | None = None
+
+    JWT_ALGORITHM = "HS256"
+    JWT_DECODE_ALGORITHMS = ["HS256"]
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=7)
+    JWT_TOKEN_LOCATION = ["headers"]
+
+    # Largest request body anywhere (CSV imports); JSON bodies are held to API_MAX_BODY.
+    MAX_CONTENT_LENGTH = 10 * MiB
+    API_MAX_BODY = 1 * MiB
+    IMPORT_MAX_BYTES = 10 * MiB
+    IMPORT_MAX_ROWS = 100_000
+    API_DEFAULT_LIMIT = 1000
+    API_MAX_LIMIT = 1000
+
+    CORS_ORIGINS = ["http://localhost:5173"]
+    LOGIN_RATE_LIMIT = 10  # failed logins per window, per client address and per username
+    LOGIN_RATE_WINDOW = 60  # seconds
+    TRUSTED_PROXIES = 0  # how many proxies in front of the app may set X-Forwarded-For
+
+    # argon2id: OWASP Password Storage Cheat Sheet minimum is m=19 MiB, t=2, p=1.
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST = 19 * 1024  # KiB
+    ARGON2_PARALLELISM = 1
+    PASSWORD_HASH_CONCURRENCY = 4  # hashes running at once per process
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None
+
+
+# Values seen in tutorials and .env samples: never acceptable in production.
+KNOWN_DEFAULT_SECRETS = {
+    "dev", "development", "secret", "secret-key", "secret_key", "secretkey", "changeme",
+    "change-me", "change_me", "changethis", "your-secret-key", "your-secret-key-here",
+    "your_secret_key", "super-secret", "supersecret", "super-secret-key", "jwt-secret",
+    "jwt-secret-key", "jwt_secret_key", "test", "testing", "password", "default",
+}
+
+# Variables read without the ERP_ prefix because every hosting platform uses these names.
+CONVENTIONAL_ENV = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI", "REDIS_URL": "REDIS_URL"}
+
+
+def load_config(app: Flask, test_config: dict | None = None) -> None:
+    """Fill app.config from every layer, then check it."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for env_name, key in CONVENTIONAL_ENV.items():
+        if os.environ.get(env_name):
+            app.config[key] = os.environ[env_name]
+    app.config.from_prefixed_env(prefix="ERP")
+    if test_config:
+        app.config.update(test_config)
+
+    _normalise(app)
+    if is_production(app):
+        check_production_secrets(app.config)
+    else:
+        _ensure_dev_secrets(app)
+
+
+def is_production(app: Flask) -> bool:
+    return str(app.config.get("ENV", "")).lower() == "production"
+
+
+def _normalise(app: Flask) -> None:
+    cfg = app.config
+    uri = cfg.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        uri = "sqlite:///" + str(Path(app.instance_path) / "erp_admin.db")
+    elif uri.startswith("postgres://") or uri.startswith("postgresql://"):
+        # Hosting platforms hand out postgres:// URLs; we use the psycopg 3 driver.
+        uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    cfg["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        # pysqlite's timeout is SQLite's busy timeout: writers queue instead of failing.
+        connect_args.setdefault("timeout", cfg["SQLITE_BUSY_TIMEOUT_MS"] / 1000)
+        options["connect_args"] = connect_args
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if cfg.get("AUTO_MIGRATE") is None:
+        cfg["AUTO_MIGRATE"] = not is_production(app)
+    for key in ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES"):
+        if isinstance(cfg[key], (int, float)):  # seconds, as given in the environment
+            cfg[key] = timedelta(seconds=cfg[key])
+    if isinstance(cfg.get("CORS_ORIGINS"), str):
+        cfg["CORS_ORIGINS"] = [o.strip() for o in cfg["CORS_ORIGINS"].split(",") if o.strip()]
+    if is_production(app):
+        cfg["SESSION_COOKIE_SECURE"] = True
+        cfg["REMEMBER_COOKIE_SECURE"] = True
+        cfg["DEBUG"] = False
+
+
+def check_production_secrets(cfg) -> None:
+    """Raise ConfigError unless SECRET_KEY and JWT_SECRET_KEY are strong and distinct."""
+    keys = {}
+    for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        value = cfg.get(name)
+        if not value:
+            raise ConfigError(f"{name} is not set: production needs ERP_{name} (at least 32 random bytes).")
+        raw = value.encode() if isinstance(value, str) else bytes(value)
+        if raw.decode(errors="ignore").strip().lower() in KNOWN_DEFAULT_SECRETS:
+            raise ConfigError(f"{name} is a well-known default value: set ERP_{name} to a random secret.")
+        if len(raw) < 32:
+            raise ConfigError(f"{name} is only {len(raw)} bytes: production needs at least 32 random bytes.")
+        keys[name] = raw
+    if keys["SECRET_KEY"] == keys["JWT_SECRET_KEY"]:
+        raise ConfigError("SECRET_KEY and JWT_SECRET_KEY are equal: give each its own random secret.")
+
+
+def _ensure_dev_secrets(app: Flask) -> None:
+    """Give development a persistent random secret for each missing key."""
+    missing = [k for k in ("SECRET_KEY", "JWT_SECRET_KEY") if not app.config.get(k)]
+    if not missing:
+        return
+    path = Path(app.instance_path) / "secrets.json"
+    stored: dict = {}
+    if path.exists():
+        stored = json.loads(path.read_text())
+    changed = False
+    for key in missing:
+        if key not in stored:
+            stored[key] = secrets.token_urlsafe(48)
+            changed = True
+        app.config[key] = stored[key]
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(stored, fh)

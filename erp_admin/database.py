@@ -1,0 +1,63 @@
+"""Database engine behaviour: SQLite pragmas and write locking, and migrating on first run."""
+from __future__ import annotations
+
+import fcntl
+from pathlib import Path
+
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from erp_admin.extensions import db, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    # Take transaction control from pysqlite so the "begin" hook below decides how to BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    # A deferred BEGIN that later writes can fail with "database is locked"
+    # under several workers even with a busy timeout; write transactions take
+    # the write lock up front (and queue on busy_timeout) instead.
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_app(app: Flask) -> None:
+    """Bind SQLAlchemy and Alembic to the app; migrate on first run where allowed."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    if app.config["AUTO_MIGRATE"]:
+        upgrade_database(app)
+
+
+def upgrade_database(app: Flask) -> None:
+    """Create or upgrade the schema to the newest migration, one process at a time."""
+    from flask_migrate import upgrade
+
+    lock_path = Path(app.instance_path) / ".migrate.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock, app.app_context():
+        # Several workers starting together must not race on the same DDL.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            upgrade(directory=MIGRATIONS_DIR)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

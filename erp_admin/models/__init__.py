@@ -1,0 +1,21 @@
+"""Every table of ERP Admin, importable from one place."""
+from erp_admin.models.audit import AuditEntry
+from erp_admin.models.base import Base
+from erp_admin.models.customer import Customer
+from erp_admin.models.product import Product
+from erp_admin.models.security import IdempotencyRecord, RevokedToken, ThrottleCounter
+from erp_admin.models.stock import StockMovement
+from erp_admin.models.user import ROLES, User
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Customer",
+    "IdempotencyRecord",
+    "Product",
+    "ROLES",
+    "RevokedToken",
+    "StockMovement",
+    "ThrottleCounter",
+    "User",
+]

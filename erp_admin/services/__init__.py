@@ -1,0 +1,1 @@
+"""Business operations shared by the API, the panel, the CSV import and the CLI."""
