@@ -27,7 +27,7 @@ def test_every_response_has_a_request_id_and_one_log_line(client, access_lines):
 
 def test_a_sane_incoming_request_id_is_kept_and_a_hostile_one_replaced(client, access_lines):
     assert client.get("/x", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
-    hostile = client.get("/x", headers={"X-Request-ID": "a\r\nSet-Cookie: x=1" + "z" * 100})
+    hostile = client.get("/x", headers={"X-Request-ID": "<script>" + "z" * 100})
     assert hostile.headers["X-Request-ID"] != "abc-123"
     assert len(hostile.headers["X-Request-ID"]) == 32
     assert [line["request_id"] for line in access_lines()] == ["abc-123", hostile.headers["X-Request-ID"]]
