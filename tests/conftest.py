@@ -59,6 +59,9 @@ def test_config(database_url: str, instance_path: str, **overrides) -> dict:
     return config
 
 
+test_config.__test__ = False  # a helper, not a test, wherever it is imported
+
+
 @pytest.fixture(scope="session")
 def instance_path(tmp_path_factory) -> str:
     return str(tmp_path_factory.mktemp("instance"))
