@@ -49,12 +49,14 @@ def adjust_stock(product_id: int, delta, reason, *, user=None) -> Product:
         update(Product)
         .where(Product.id == product_id, new_quantity >= 0, new_quantity <= INT32_MAX)
         .values(quantity=Product.quantity + delta, version=Product.version + 1, updated_at=utcnow())
-        .returning(Product.quantity, Product.sku, Product.name)
-        .execution_options(synchronize_session=False, **SELF_RECORDED)
+        # RETURNING the entity refreshes the identity map's copy (quantity, version)
+        # in the same round trip, without marking it dirty.
+        .returning(Product)
+        .execution_options(synchronize_session=False, populate_existing=True, **SELF_RECORDED)
     )
     for _ in range(_RACE_TRIES):
-        row = db.session.execute(statement).first()
-        if row is not None:
+        product = db.session.execute(statement).scalar()
+        if product is not None:
             break
         current = db.session.scalar(select(Product.quantity).where(Product.id == product_id))
         if current is None:
@@ -66,17 +68,16 @@ def adjust_stock(product_id: int, delta, reason, *, user=None) -> Product:
     else:
         raise Conflict("The stock kept changing concurrently; nothing was written. Try again.", field="delta")
 
-    quantity_after, sku, name = row
+    quantity_after = product.quantity
     actor = get_actor()
     db.session.add(StockMovement(
-        product_id=product_id, sku=sku, product_name=name, delta=delta, quantity_after=quantity_after,
+        product_id=product_id, sku=product.sku, product_name=product.name, delta=delta, quantity_after=quantity_after,
         reason=reason.strip(),
         user_id=user.id if user is not None else actor.user_id,
         username=user.username if user is not None else actor.username,
     ))
     record("update", "product", product_id, {"quantity": [quantity_after - delta, quantity_after]}, user=user)
-    # One SELECT refreshes the identity map's copy (quantity, version) without marking it dirty.
-    return db.session.get(Product, product_id, populate_existing=True)
+    return product
 
 
 def _validate(delta, reason) -> None:
