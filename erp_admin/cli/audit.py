@@ -34,10 +34,17 @@ def audit_tail(count: int, entity: str | None, entity_id: int | None, username: 
 
 def _line(entry: dict) -> str:
     target = f"{entry['entity']} {entry['entity_id']}" if entry["entity_id"] is not None else entry["entity"]
-    changes = "; ".join(f"{field}: {_show(old)} → {_show(new)}" for field, (old, new) in entry["changes"].items())
+    changes = "; ".join(f"{field}: {_change(value)}" for field, value in entry["changes"].items()
+                        if value != [None, None])  # an empty field of a created or deleted record
     who = entry["user"] or "-"
-    return f"{entry['at']}  #{entry['id']}  {entry['channel']:<5} {who:<12} {entry['action']:<12} {target}" + (
+    return f"{entry['at']}  #{entry['id']:<6} {entry['channel']:<5} {who:<12} {entry['action']:<12} {target}" + (
         f"  {changes}" if changes else "")
+
+
+def _change(value) -> str:
+    if isinstance(value, list) and len(value) == 2:
+        return f"{_show(value[0])} → {_show(value[1])}"
+    return _show(value)
 
 
 def _show(value) -> str:
