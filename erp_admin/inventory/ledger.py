@@ -29,6 +29,14 @@ def _label_quantity_change(target, value, oldvalue, initiator):
     return value
 
 
+@event.listens_for(Session, "transient_to_pending")
+def _label_new_product(session: Session, obj) -> None:
+    # A new product takes the label in force when it is added to the session.
+    reason = labelled_reason(session)
+    if isinstance(obj, Product) and reason is not None:
+        inspect(obj).info[_REASON_KEY] = reason
+
+
 def _movement(session: Session, product: Product, delta: int, reason: str) -> None:
     actor = get_actor()
     session.add(StockMovement(

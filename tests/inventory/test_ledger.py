@@ -67,6 +67,15 @@ def test_imported_new_product_is_labelled(app):
         assert movements(product.id) == [(3, 3, "import")]
 
 
+def test_new_product_added_in_a_labelled_block_keeps_the_label_when_flushed_later(app):
+    with app.app_context():
+        with movement_reason("import"):
+            db.session.add(Product(sku="LATE-1", name="Late", price=1, quantity=2))
+        db.session.commit()
+        product_id = db.session.scalar(select(Product.id).where(Product.sku == "LATE-1"))
+        assert movements(product_id) == [(2, 2, "import")]
+
+
 @pytest.mark.parametrize("change", [{"quantity": 7}, {"name": "Other"}, {}])
 def test_no_movement_without_a_quantity_change(app, change):
     with app.app_context():
