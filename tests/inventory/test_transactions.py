@@ -90,33 +90,51 @@ def test_giving_up_is_a_503_not_a_500(app):
         assert info.value.status == 503 and info.value.retry_after >= 1
 
 
-def test_real_serialization_failure_is_retried_on_postgresql(database_url, instance_path):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("serialization failures are a PostgreSQL behaviour (SQLite serialises writers)")
-    app = create_app(make_config(database_url, instance_path,
-                                 SQLALCHEMY_ENGINE_OPTIONS={"isolation_level": "REPEATABLE READ"}))
+def test_a_real_retryable_failure_is_retried(database_url, instance_path):
+    """PostgreSQL: a serialization failure under REPEATABLE READ. SQLite: "database is locked" past the busy timeout."""
+    postgres = database_url.startswith("postgresql")
+    overrides = ({"SQLALCHEMY_ENGINE_OPTIONS": {"isolation_level": "REPEATABLE READ"}} if postgres
+                 else {"SQLITE_BUSY_TIMEOUT_MS": 10})
+    app = create_app(make_config(database_url, instance_path, **overrides))
     try:
         with app.app_context():
             product_id = create_product(quantity=10).id
-            attempts = []
+            db.session.remove()
+            attempts, failures = [], []
 
             def concurrent_adjustment():
                 with app.app_context():
                     adjust_stock(product_id, 5, "delivery")
                     db.session.commit()
 
+            blocker = None
+            if not postgres:  # another writer holds the SQLite write lock during the first attempt
+                blocker = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+                blocker.execute("BEGIN IMMEDIATE")
+
             def work():
                 attempts.append(1)
-                db.session.scalar(select(Product.quantity).where(Product.id == product_id))  # takes the snapshot
-                if len(attempts) == 1:
-                    worker = threading.Thread(target=concurrent_adjustment)
-                    worker.start()
-                    worker.join()
-                return adjust_stock(product_id, -1, "sold")
+                if postgres:
+                    db.session.scalar(select(Product.quantity).where(Product.id == product_id))  # takes the snapshot
+                    if len(attempts) == 1:
+                        worker = threading.Thread(target=concurrent_adjustment)
+                        worker.start()
+                        worker.join()
+                elif len(attempts) == 2:
+                    blocker.rollback()
+                try:
+                    return adjust_stock(product_id, -1, "sold")
+                except Exception as exc:
+                    failures.append(is_retryable(exc))
+                    raise
 
-            assert run_in_transaction(work).quantity == 14
-            assert len(attempts) == 2
-            assert db.session.scalars(select(StockMovement.delta).order_by(StockMovement.id)).all() == [10, 5, -1]
+            expected = 14 if postgres else 9
+            assert run_in_transaction(work).quantity == expected
+            assert (len(attempts), failures) == (2, [True])
+            deltas = db.session.scalars(select(StockMovement.delta).order_by(StockMovement.id)).all()
+            assert deltas == ([10, 5, -1] if postgres else [10, -1])
+            if blocker is not None:
+                blocker.close()
     finally:
         from tests.conftest import empty_database
         empty_database(app)
