@@ -211,3 +211,16 @@ def test_audit_query_filters_and_serialises_to_the_contract(app, make_user):
         assert list(shape) == ["id", "at", "user", "channel", "action", "entity", "entity_id", "changes"]
         assert shape["user"] == "boss" and shape["channel"] == "api" and shape["at"].endswith("Z")
         assert shape["changes"] == {"name": ["Lamp", "Lamp 2"]}
+
+
+def test_a_plain_sqlalchemy_session_is_covered_too(app):
+    from sqlalchemy.orm import Session
+
+    with app.app_context():
+        with Session(db.engine) as session:
+            session.add(Customer(name="Raw", email="raw@example.com"))
+            session.add(Product(sku="RAW-1", name="Raw", price=Decimal("1.00"), quantity=2))
+            session.commit()
+        assert sorted((e.entity, e.action, e.channel) for e in entries()) == [
+            ("customer", "create", "shell"), ("product", "create", "shell")]
+        assert db.session.scalars(select(StockMovement.reason)).all() == ["create"]
