@@ -53,8 +53,13 @@ def run_in_transaction(work: Callable[[], T], *, attempts: int | None = None) ->
     work must do all its reads and writes through db.session and must not
     commit; it is called again from scratch after a rollback, so it should
     have no side effects outside the database. Any exception rolls the
-    session back before it propagates.
+    session back before it propagates. Start it with no pending changes in
+    the session: a retry rolls back everything, which work alone cannot redo.
     """
+    session = db.session
+    if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
+        raise RuntimeError("run_in_transaction needs a session without pending changes: commit them first, "
+                           "or do them inside work()")
     config = current_app.config if has_app_context() else {}
     attempts = attempts or config.get("DB_RETRY_ATTEMPTS", DEFAULT_ATTEMPTS)
     backoff = config.get("DB_RETRY_BACKOFF_MS", DEFAULT_BACKOFF_MS) / 1000

@@ -74,6 +74,14 @@ def test_other_errors_are_not_retried_and_roll_back(app):
         assert db.session.scalar(select(func.count()).select_from(StockMovement)) == 1
 
 
+def test_pending_changes_outside_the_unit_are_refused(app):
+    with app.app_context():
+        db.session.add(Product(sku="LOOSE", name="Loose", price=1))
+        with pytest.raises(RuntimeError):
+            run_in_transaction(lambda: None)
+        db.session.rollback()
+
+
 def test_giving_up_is_a_503_not_a_500(app):
     app.config["DB_RETRY_ATTEMPTS"] = 3
     app.config["DB_RETRY_BACKOFF_MS"] = 1
