@@ -28,6 +28,10 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT_MS = 30_000
     AUTO_MIGRATE = None  # None: on in development, off in production
     REDIS_URL: str | None = None
+    # run_in_transaction: tries for a unit of work that hits a serialization failure,
+    # a deadlock or a busy SQLite file, and the first back-off (doubled per try, jittered).
+    DB_RETRY_ATTEMPTS = 5
+    DB_RETRY_BACKOFF_MS = 20
 
     JWT_ALGORITHM = "HS256"
     JWT_DECODE_ALGORITHMS = ["HS256"]
