@@ -60,7 +60,10 @@ def add_synthetic_products(count: int, *, seed: int = 1, progress: Callable[[int
         for row in batch:
             row.update(created_at=now, updated_at=now, version=1)
         inserted = db.session.execute(
-            insert(Product).returning(Product.id, Product.sku, Product.name, Product.quantity), batch
+            insert(Product)
+            .returning(Product.id, Product.sku, Product.name, Product.quantity)
+            .execution_options(erp_self_recorded=True),  # its movements and audit entries follow
+            batch,
         ).all()
         movements = [
             {"product_id": pid, "sku": sku, "product_name": name, "delta": qty, "quantity_after": qty,
