@@ -126,3 +126,13 @@ def make_user(app):
                                password=password, **fields)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _reset_process_actor():
+    """CLI commands and `flask shell` set a process-wide actor: keep it from leaking into the next test."""
+    from erp_admin.audit.context import _process_actor
+
+    token = _process_actor.set(None)
+    yield
+    _process_actor.reset(token)
