@@ -9,6 +9,7 @@ from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from erp_admin.cli.argv import flask_command
 from erp_admin.extensions import db, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -45,7 +46,8 @@ def init_app(app: Flask) -> None:
     """Bind SQLAlchemy and Alembic to the app; migrate on first run where allowed."""
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
-    if app.config["AUTO_MIGRATE"]:
+    # `flask db …` manages the migrations by hand: upgrading first would undo a downgrade.
+    if app.config["AUTO_MIGRATE"] and flask_command() != "db":
         upgrade_database(app)
 
 

@@ -30,33 +30,23 @@ def prepare_dev_server(app: Flask, base_url: str) -> None:
     click.echo("    admin / admin123   manager / manager123   johndoe / password123\n")
 
 
-# Options of the `flask` group that take a value (they come before the command name).
-_FLASK_VALUE_OPTIONS = {"--app", "-A", "--env-file", "-e"}
-
-
 def flask_run_url(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
     """Return the URL `flask … run` serves on, or None when argv is another flask command."""
-    args = iter(argv[1:])
-    command = None
-    for arg in args:
-        if arg in _FLASK_VALUE_OPTIONS:
-            next(args, None)
-        elif not arg.startswith("-"):
-            command = arg
-            break
-    if command != "run":
+    from erp_admin.cli.argv import command_args, flask_command
+
+    if flask_command(argv) != "run":
         return None
     host = environ.get("FLASK_RUN_HOST") or "127.0.0.1"
     port = environ.get("FLASK_RUN_PORT") or "5000"
+    args = iter(command_args(argv))
     for arg in args:
-        for names, kind in ((("--host", "-h"), "host"), (("--port", "-p"), "port")):
-            for name in names:
-                if arg == name:
-                    value = next(args, None)
-                elif name.startswith("--") and arg.startswith(name + "="):
-                    value = arg.split("=", 1)[1]
-                else:
-                    continue
-                if value is not None:
-                    host, port = (value, port) if kind == "host" else (host, value)
+        for name, short in (("--host", "-h"), ("--port", "-p")):
+            if arg in (name, short):
+                value = next(args, None)
+            elif arg.startswith(name + "="):
+                value = arg.split("=", 1)[1]
+            else:
+                continue
+            if value is not None:
+                host, port = (value, port) if name == "--host" else (host, value)
     return f"http://{host}:{port}"

@@ -24,7 +24,9 @@ def default_strength_app(database_url, instance_path):
     config = conftest.test_config(database_url, instance_path)
     for key in PRODUCTION_STRENGTH:
         config.pop(key)
-    return create_app(config)
+    app = create_app(config)
+    yield app
+    conftest.empty_database(app)  # also closes this app's connections
 
 
 def _store_hash(username: str, stored: str) -> None:
