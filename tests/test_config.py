@@ -61,6 +61,17 @@ def test_database_url_from_the_environment(tmp_path, monkeypatch, given, expecte
     assert app.config["SQLALCHEMY_DATABASE_URI"] == expected
 
 
+def test_database_url_layers(tmp_path, monkeypatch):
+    (tmp_path / "config.py").write_text("SQLALCHEMY_DATABASE_URI = 'sqlite:////srv/from-instance.db'\n")
+    assert make_app(tmp_path).config["SQLALCHEMY_DATABASE_URI"] == "sqlite:////srv/from-instance.db"
+    monkeypatch.setenv("DATABASE_URL", "postgres://erp@env.example/erp")
+    assert make_app(tmp_path).config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://erp@env.example/erp"
+    monkeypatch.setenv("ERP_SQLALCHEMY_DATABASE_URI", "postgresql://erp@prefixed.example/erp")
+    assert make_app(tmp_path).config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://erp@prefixed.example/erp"
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI="sqlite:////srv/from-test.db")
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:////srv/from-test.db"
+
+
 def test_redis_url_and_prefixed_values_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://cache.example:6379/2")
     monkeypatch.setenv("ERP_CORS_ORIGINS", "https://a.example, https://b.example")
