@@ -131,7 +131,7 @@ def _import_table(source: sqlite3.Connection, report: TableReport, progress: Pro
     report.ignored_columns = [c for c in columns if c.lower() not in set(wanted) | KNOWN_COLUMNS]
     report.total = source.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
     order = ' ORDER BY "id"' if "id" in by_lower else ""
-    seen: dict[tuple[str, str], Any] = {}  # keys imported in this run -> old id, to name duplicates
+    seen = _Keys()
 
     done = 0
     for row in _rows(source, f'SELECT * FROM "{table}"{order}'):
@@ -260,10 +260,26 @@ def _legacy_hash(value) -> str:
     return value
 
 
-def _skip_if_present(model, column: str, value, seen, old_id) -> None:
+class _Keys(dict):
+    """Keys imported in this run (-> old id, to name duplicates), and those stored before it."""
+
+    def __init__(self):
+        super().__init__()
+        self._stored: dict[tuple[type, str], set] = {}
+
+    def stored(self, model, column: str) -> set:
+        # One query per key column instead of one per row: the import is the
+        # only writer it expects, and a racing one still ends as a Conflict.
+        key = (model, column)
+        if key not in self._stored:
+            self._stored[key] = set(db.session.scalars(select(getattr(model, column))))
+        return self._stored[key]
+
+
+def _skip_if_present(model, column: str, value, seen: _Keys, old_id) -> None:
     if (column, value) in seen:
         raise _Skip(f"duplicate: {column} {value} already imported from legacy row {seen[(column, value)]}")
-    if db.session.scalar(select(model.id).where(getattr(model, column) == value).limit(1)) is not None:
+    if value in seen.stored(model, column):
         raise _Skip(f"already present: a {model.__name__.lower()} with {column} {value} exists")
 
 
