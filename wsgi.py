@@ -9,11 +9,15 @@ try:
 except ConfigError as exc:
     sys.exit(f"ERP Admin refuses to start: {exc}")
 
-if os.environ.get("FLASK_RUN_FROM_CLI") == "true" and sys.argv[1:2] == ["run"]:
+if os.environ.get("FLASK_RUN_FROM_CLI") == "true":
     # `flask --app wsgi run`: demo data on an empty database, and where to go.
-    from erp_admin.first_run import prepare_dev_server
+    # Other flask commands (and gunicorn, which never sets this) seed nothing.
+    from erp_admin.first_run import flask_run_url, prepare_dev_server
 
-    prepare_dev_server(app, "http://127.0.0.1:5000")
+    dev_url = flask_run_url(sys.argv, os.environ)
+    # The reloader's child (WERKZEUG_RUN_MAIN) re-imports this file: greet once, in the parent.
+    if dev_url is not None and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        prepare_dev_server(app, dev_url)
 
 if __name__ == "__main__":
     from erp_admin.first_run import prepare_dev_server

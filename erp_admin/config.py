@@ -90,6 +90,7 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
     _normalise(app)
     if is_production(app):
         check_production_secrets(app.config)
+        check_production_settings(app.config)
         if get_debug_flag() or app.config.get("DEBUG"):
             # `flask run --debug` would serve the Werkzeug debugger: a remote shell.
             raise ConfigError("debug mode (FLASK_DEBUG / --debug) is never allowed in production.")
@@ -145,6 +146,20 @@ def check_production_secrets(cfg) -> None:
         keys[name] = raw
     if keys["SECRET_KEY"] == keys["JWT_SECRET_KEY"]:
         raise ConfigError("SECRET_KEY and JWT_SECRET_KEY are equal: give each its own random secret.")
+
+
+# OWASP Password Storage Cheat Sheet minimum for argon2id: tests may go lower, production never.
+ARGON2_MINIMUM = {"ARGON2_MEMORY_COST": 19 * 1024, "ARGON2_TIME_COST": 2, "ARGON2_PARALLELISM": 1}
+
+
+def check_production_settings(cfg) -> None:
+    """Raise ConfigError for settings that are only acceptable in development or tests."""
+    if cfg.get("AUTO_MIGRATE"):
+        # Several workers would race on the DDL: production migrates as a deploy step.
+        raise ConfigError("AUTO_MIGRATE is not allowed in production: run `flask --app wsgi db upgrade` when deploying.")
+    for key, minimum in ARGON2_MINIMUM.items():
+        if int(cfg.get(key) or 0) < minimum:
+            raise ConfigError(f"{key} is {cfg.get(key)}: production needs at least {minimum} (OWASP minimum for argon2id).")
 
 
 def _ensure_dev_secrets(app: Flask) -> None:

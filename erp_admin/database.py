@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from erp_admin.cli.argv import flask_command
 from erp_admin.extensions import db, migrate
 from erp_admin.search import is_search_object
 
@@ -48,7 +50,8 @@ def init_app(app: Flask) -> None:
         app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True,
         include_object=include_in_migrations,
     )
-    if app.config["AUTO_MIGRATE"]:
+    # `flask db …` manages the migrations by hand: upgrading first would undo a downgrade.
+    if app.config["AUTO_MIGRATE"] and flask_command() != "db":
         upgrade_database(app)
 
 
@@ -57,10 +60,17 @@ def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
     return not is_search_object(name, type_)
 
 
-def upgrade_database(app: Flask) -> None:
-    """Create or upgrade the schema to the newest migration, one process at a time."""
+def upgrade_database(app: Flask) -> bool:
+    """Create or upgrade the schema to the newest migration, one process at a time.
+
+    Returns True when a migration ran. An up-to-date database is left alone,
+    so Alembic (and its log lines) only run when there is work to do.
+    """
     from flask_migrate import upgrade
 
+    with app.app_context():
+        if not pending_migrations():
+            return False
     lock_path = Path(app.instance_path) / ".migrate.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as lock, app.app_context():
@@ -70,3 +80,28 @@ def upgrade_database(app: Flask) -> None:
             upgrade(directory=MIGRATIONS_DIR)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+            # No pooled connection of the migration outlives it (e.g. into forked workers).
+            db.engine.dispose()
+    return True
+
+
+def pending_migrations() -> bool:
+    """True when the database (in the current app context) is not at the newest migration."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIR)
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    # Only a real upgrade should print Alembic's INFO lines, not this check.
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    level = migration_log.level
+    migration_log.setLevel(logging.WARNING)
+    try:
+        with db.engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        migration_log.setLevel(level)
+    db.engine.dispose()
+    return current != heads

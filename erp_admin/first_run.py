@@ -1,6 +1,8 @@
 """First run of the development server: demo data on an empty database, and a welcome message."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import click
 from flask import Flask
 
@@ -26,3 +28,25 @@ def prepare_dev_server(app: Flask, base_url: str) -> None:
     else:
         click.echo("  Demo logins (if the demo data was loaded):")
     click.echo("    admin / admin123   manager / manager123   johndoe / password123\n")
+
+
+def flask_run_url(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
+    """Return the URL `flask … run` serves on, or None when argv is another flask command."""
+    from erp_admin.cli.argv import command_args, flask_command
+
+    if flask_command(argv) != "run":
+        return None
+    host = environ.get("FLASK_RUN_HOST") or "127.0.0.1"
+    port = environ.get("FLASK_RUN_PORT") or "5000"
+    args = iter(command_args(argv))
+    for arg in args:
+        for name, short in (("--host", "-h"), ("--port", "-p")):
+            if arg in (name, short):
+                value = next(args, None)
+            elif arg.startswith(name + "="):
+                value = arg.split("=", 1)[1]
+            else:
+                continue
+            if value is not None:
+                host, port = (value, port) if name == "--host" else (host, value)
+    return f"http://{host}:{port}"

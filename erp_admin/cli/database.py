@@ -15,8 +15,9 @@ from erp_admin.database import upgrade_database
 @erp.command("init-db")
 def init_db() -> None:
     """Create the database, or upgrade it to the newest schema."""
-    upgrade_database(current_app)
-    echo_ok(f"Database is up to date: {current_app.extensions['sqlalchemy'].engine.url.render_as_string(hide_password=True)}")
+    migrated = upgrade_database(current_app)
+    url = current_app.extensions["sqlalchemy"].engine.url.render_as_string(hide_password=True)
+    echo_ok(f"Database {'migrated to the newest schema' if migrated else 'is up to date'}: {url}")
 
 
 @erp.command("seed")
