@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from jinja2 import BytecodeCache
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
@@ -12,6 +13,31 @@ def csrf_from(html: str) -> str:
     match = TOKEN.search(html)
     assert match, "no CSRF token on the page"
     return match.group(1) or match.group(2)
+
+
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every test app of the session (keyed by source checksum)."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = MemoryBytecodeCache()
+
+
+@pytest.fixture
+def app(app):
+    # Each test builds a fresh app; compiling Flask-Admin's templates anew each time
+    # would dominate the panel tests' run time.
+    app.jinja_env.bytecode_cache = _TEMPLATES
+    return app
 
 
 class Panel:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual
 from flask_admin.form import BaseForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 
 from erp_admin.admin.formatting import when
 from erp_admin.admin.records import RecordView, badge, version_field
@@ -16,7 +16,7 @@ class UserCreateForm(BaseForm):
     username = StringField("Username")
     email = StringField("Email")
     full_name = StringField("Full name")
-    role = SelectField("Role", choices=ROLE_CHOICES, default="user")
+    role = SelectField("Role", choices=[SelectChoice(value, label) for value, label in ROLE_CHOICES], default="user")
     is_active = BooleanField("Active", default=True)
     # PasswordField never renders its value back into the page.
     password = PasswordField("Password", description="At least 8 characters.")
