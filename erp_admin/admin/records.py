@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, flash, request
+from flask import current_app, flash, g, request
+from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 from wtforms import HiddenField
 
 from erp_admin.extensions import db
@@ -81,6 +82,8 @@ class RecordView(SecuredModelMixin, ModelView):
             if field.name not in fields:
                 continue
             value = field.data
+            if value is None:  # not sent at all: leave the stored value (or the default) alone
+                continue
             if isinstance(value, str) and value.strip() == "" and self.omit_when_blank(field.name, creating):
                 continue
             data[field.name] = self.converters.get(field.name, lambda v: v)(value)
@@ -97,14 +100,17 @@ class RecordView(SecuredModelMixin, ModelView):
             return result
         except ValidationFailed as exc:
             db.session.rollback()
+            g.panel_save_status = 422
             for message in put_errors_on_form(form, exc.errors):
                 flash(message, "error")
             flash("Please correct the highlighted fields.", "error")
         except PreconditionFailed:
             db.session.rollback()
+            g.panel_save_status = 412
             flash(STALE_MESSAGE, "error")
         except ServiceError as exc:
             db.session.rollback()
+            g.panel_save_status = exc.status
             if exc.field and getattr(form, exc.field, None) is not None:
                 put_errors_on_form(form, [{"field": exc.field, "message": exc.detail}])
             flash(exc.detail, "error")
@@ -141,6 +147,16 @@ class RecordView(SecuredModelMixin, ModelView):
             self.after_model_delete(model)
         return bool(ok)
 
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        """Inline edit; Flask-Admin answers every failure with a 500, here they get their 4xx."""
+        result = super().ajax_update()
+        if isinstance(result, tuple) and len(result) == 2 and result[1] == 500:
+            message = str(result[0])
+            status = 404 if "does not exist" in message else g.get("panel_save_status", 400)
+            return message, status
+        return result
+
     @staticmethod
     def acting_user():
         return current_user._get_current_object() if current_user.is_authenticated else None
@@ -176,7 +192,7 @@ class RecordView(SecuredModelMixin, ModelView):
             query, _, joins, count_joins = self._apply_search(query, None, joins, count_joins, search)
         if filters and self._filters:
             query, _, joins, count_joins = self._apply_filters(query, None, joins, count_joins, filters)
-        limited = query.with_entities(literal_column("1")).order_by(None).limit(cap + 1).subquery()
+        limited = query.with_entities(self.model.id).order_by(None).limit(cap + 1).subquery()
         count = db.session.scalar(select(func.count()).select_from(limited))
         return count if count <= cap else None
 
