@@ -29,8 +29,8 @@ def start_session(user: User) -> None:
     # A fresh session at login: nothing planted before sign-in (fixation) survives.
     session.clear()
     cutoff = utcnow() - current_app.config["PANEL_SESSION_LIFETIME"]
-    # Expired records of this user are of no further use: prune them as we go.
-    db.session.execute(delete(PanelSession).where(PanelSession.user_id == user.id, PanelSession.created_at < cutoff))
+    # Expired records are of no further use: prune them as we go (indexed on created_at).
+    db.session.execute(delete(PanelSession).where(PanelSession.created_at < cutoff))
     nonce = secrets.token_urlsafe(32)
     db.session.add(PanelSession(id=_digest(nonce), user_id=user.id, created_at=utcnow()))
     session[SESSION_KEY] = nonce

@@ -148,3 +148,34 @@ def test_products_are_unchanged_after_readonly_view_posts(app, signed_in):
     assert panel.post("/admin/audit-log/delete/", {"id": "1"}).status_code == 403
     with app.app_context():
         assert db.session.scalars(select(Product)).all() == before
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "javascript:alert(1)", "https://evil.example/x"])
+def test_return_urls_of_panel_forms_stay_on_site(app, signed_in, target):
+    from urllib.parse import quote
+
+    panel = signed_in("manager")
+    response = panel.post(f"/admin/products/new/?url={quote(target, safe='')}", {"name": "Ok", "price": "1"})
+    assert response.status_code == 302
+    assert "evil" not in response.headers["Location"] and "javascript" not in response.headers["Location"]
+    with app.app_context():
+        product = db.session.scalar(select(Product).where(Product.name == "Ok"))
+    response = panel.post(f"/admin/products/adjust/?id={product.id}&url={quote(target, safe='')}", {"delta": "1", "reason": "x"})
+    assert response.status_code == 302 and "evil" not in response.headers["Location"]
+
+
+def test_expired_panel_sessions_are_pruned_at_login(app, signed_in):
+    from datetime import timedelta
+
+    from erp_admin.models import PanelSession
+
+    signed_in("manager")
+    with app.app_context():
+        row = db.session.scalars(select(PanelSession)).one()
+        row.created_at = row.created_at - timedelta(days=30)
+        expired_id = row.id
+        db.session.commit()
+    signed_in("user")
+    with app.app_context():
+        remaining = db.session.scalars(select(PanelSession.id)).all()
+        assert expired_id not in remaining and len(remaining) == 1
