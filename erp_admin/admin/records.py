@@ -25,7 +25,10 @@ from erp_admin.services.records import create_record, delete_record, update_reco
 from erp_admin.admin.security import SecuredModelMixin
 
 INTEGER = re.compile(r"^\s*[+-]?\d{1,15}\s*$")
-STALE_MESSAGE = "This record was changed by someone else since you opened it; nothing was saved. Reload it and apply your change again."
+STALE_MESSAGE = Markup(
+    "This record was changed by someone else since you opened it; nothing was saved. "
+    '<a href="{}" class="alert-link">Reload it</a> and apply your change again.'
+)
 
 
 def to_int(value):
@@ -108,7 +111,7 @@ class RecordView(SecuredModelMixin, ModelView):
         except PreconditionFailed:
             db.session.rollback()
             g.panel_save_status = 412
-            flash(STALE_MESSAGE, "error")
+            flash(STALE_MESSAGE.format(request.full_path), "error")
         except ServiceError as exc:
             db.session.rollback()
             g.panel_save_status = exc.status

@@ -182,6 +182,7 @@ def test_stale_edit_overwrites_nothing(app, manager):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "changed by someone else since you opened it" in html
+    assert f'href="/admin/products/edit/?id={product.id}" class="alert-link">Reload it</a>' in html
     assert product_by_name(app, "Changed elsewhere") is not None
     assert product_by_name(app, "My change") is None
 

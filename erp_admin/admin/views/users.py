@@ -53,6 +53,8 @@ class UserView(RecordView):
     }
     column_formatters_detail = column_formatters
     column_editable_list = ("full_name",)
+    # Browsers must not fill in the signed-in admin's own password here.
+    form_widget_args = {"password": {"autocomplete": "new-password"}}
 
     def get_create_form(self):
         return UserCreateForm
