@@ -21,7 +21,7 @@ from wtforms import HiddenField
 from erp_admin.extensions import db
 from erp_admin.schemas import ValidationFailed
 from erp_admin.services.errors import PreconditionFailed, ServiceError
-from erp_admin.services.records import create_record, delete_record, update_record
+from erp_admin.services.records import SCHEMAS, create_record, delete_record, update_record
 from erp_admin.admin.security import SecuredModelMixin
 
 INTEGER = re.compile(r"^\s*[+-]?\d{1,15}\s*$")
@@ -47,13 +47,14 @@ def put_errors_on_form(form, errors) -> list[str]:
     """Attach [{"field", "message"}] errors to the form's fields; return those no field shows."""
     leftover = []
     for error in errors:
-        field = getattr(form, error.get("field") or "", None)
-        if field is not None and hasattr(field, "errors"):
+        name = error.get("field")
+        field = form._fields.get(name) if form is not None and name else None
+        if field is not None:
             if not isinstance(field.errors, list):
                 field.errors = list(field.errors)
             field.errors.append(error["message"])
         else:
-            leftover.append(f"{error.get('field') or 'record'}: {error['message']}" if error.get("field") else error["message"])
+            leftover.append(f"{name}: {error['message']}" if name else error["message"])
     return leftover
 
 
@@ -78,8 +79,6 @@ class RecordView(SecuredModelMixin, ModelView):
 
     def form_data(self, form, *, creating: bool) -> dict:
         """The API-shaped record the form holds (only the schema's fields)."""
-        from erp_admin.services.records import SCHEMAS
-
         fields = SCHEMAS[self.resource].model_fields
         data = {}
         for field in form:
@@ -107,7 +106,11 @@ class RecordView(SecuredModelMixin, ModelView):
             g.panel_save_status = 422
             for message in put_errors_on_form(form, exc.errors):
                 flash(message, "error")
-            flash("Please correct the highlighted fields.", "error")
+            if (request.endpoint or "").endswith(".ajax_update"):
+                # Inline edits have no form on screen: the answer text is all the user sees.
+                flash("; ".join(f"{e['field']}: {e['message']}" for e in exc.errors), "error")
+            else:
+                flash("Please correct the highlighted fields.", "error")
         except PreconditionFailed:
             db.session.rollback()
             g.panel_save_status = 412
@@ -115,7 +118,7 @@ class RecordView(SecuredModelMixin, ModelView):
         except ServiceError as exc:
             db.session.rollback()
             g.panel_save_status = exc.status
-            if exc.field and getattr(form, exc.field, None) is not None:
+            if exc.field:
                 put_errors_on_form(form, [{"field": exc.field, "message": exc.detail}])
             flash(exc.detail, "error")
         return False
