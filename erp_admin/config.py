@@ -63,6 +63,11 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None
 
+    # Admin panel: a signed-in session ends after this long at the latest (also ended by logout).
+    PANEL_SESSION_LIFETIME = timedelta(hours=12)
+    # List pages count matches exactly up to this many, then show "more than" with a simple pager.
+    PANEL_LIST_COUNT_CAP = 10_000
+
 
 # Values seen in tutorials and .env samples: never acceptable in production.
 KNOWN_DEFAULT_SECRETS = {

@@ -2,6 +2,7 @@
 from erp_admin.models.audit import AuditEntry
 from erp_admin.models.base import Base
 from erp_admin.models.customer import Customer
+from erp_admin.models.panel_session import PanelSession
 from erp_admin.models.product import Product
 from erp_admin.models.security import IdempotencyRecord, RevokedToken, ThrottleCounter
 from erp_admin.models.stock import StockMovement
@@ -12,6 +13,7 @@ __all__ = [
     "Base",
     "Customer",
     "IdempotencyRecord",
+    "PanelSession",
     "Product",
     "ROLES",
     "RevokedToken",

@@ -1,0 +1,99 @@
+"""The panel's home: stock KPIs, inventory value by category as a server-drawn SVG chart, low stock, latest movements."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_admin import expose
+from sqlalchemy import desc, func, select
+
+from erp_admin.admin.formatting import money
+from erp_admin.admin.security import SecuredIndexView, allowed
+from erp_admin.extensions import db
+from erp_admin.models import Customer, Product, StockMovement
+
+CHART_CATEGORIES = 8  # the largest categories get a bar each; the rest share "Other"
+UNCATEGORISED = "(no category)"
+
+
+@dataclass
+class Bar:
+    label: str
+    value: Decimal
+    y: int
+    width: float
+    text: str
+
+
+def _exact(value) -> Decimal:
+    # SQLite sums NUMERIC as floating point: round back to cents.
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def inventory_value_expr():
+    return func.coalesce(func.sum(Product.price * Product.quantity), 0)
+
+
+def kpis() -> dict:
+    """Counts and the inventory value (Σ price × quantity, exact decimal)."""
+    products, value, low = db.session.execute(
+        select(func.count(Product.id), inventory_value_expr(),
+               func.count(Product.id).filter(Product.quantity <= Product.reorder_level))
+    ).one()
+    customers = db.session.scalar(select(func.count(Customer.id)))
+    return {"products": products, "customers": customers, "inventory_value": _exact(value), "low_stock": low}
+
+
+def value_by_category() -> list[tuple[str, Decimal]]:
+    """[(category, value)] largest first; categories beyond the chart's room are summed as "Other"."""
+    rows = db.session.execute(
+        select(Product.category, inventory_value_expr().label("value"))
+        .group_by(Product.category)
+        .order_by(desc("value"))
+    ).all()
+    pairs = [(category or UNCATEGORISED, _exact(value)) for category, value in rows]
+    if len(pairs) > CHART_CATEGORIES:
+        rest = sum((v for _, v in pairs[CHART_CATEGORIES - 1:]), Decimal(0))
+        pairs = pairs[:CHART_CATEGORIES - 1] + [("Other", rest)]
+    return pairs
+
+
+def chart_bars(pairs, *, bar_width: float = 420.0, row: int = 34) -> list[Bar]:
+    """Geometry of a horizontal bar chart, widths proportional to value."""
+    top = max((v for _, v in pairs), default=Decimal(0))
+    bars = []
+    for i, (label, value) in enumerate(pairs):
+        width = float(value / top) * bar_width if top > 0 else 0.0
+        bars.append(Bar(label=label, value=value, y=i * row, width=max(width, 1.0 if value > 0 else 0.0), text=money(value)))
+    return bars
+
+
+class DashboardView(SecuredIndexView):
+    resource = "stats"
+
+    @expose("/")
+    def index(self):
+        figures = kpis()
+        pairs = value_by_category()
+        low_stock = db.session.scalars(
+            select(Product)
+            .where(Product.quantity <= Product.reorder_level)
+            .order_by(Product.quantity - Product.reorder_level, Product.name)
+            .limit(10)
+        ).all()
+        movements = (
+            db.session.scalars(select(StockMovement).order_by(StockMovement.id.desc()).limit(10)).all()
+            if allowed("movements", "read") else None
+        )
+        return self.render(
+            "admin/dashboard.html",
+            figures=figures,
+            money=money,
+            bars=chart_bars(pairs),
+            low_stock=low_stock,
+            movements=movements,
+            can_read_products=allowed("products", "read"),
+            can_read_customers=allowed("customers", "read"),
+            can_create_products=allowed("products", "create"),
+            can_adjust=allowed("products", "adjust_stock"),
+        )

@@ -1,0 +1,230 @@
+"""A model view whose writes go through the service layer, with the API's validation and rules.
+
+Forms here only collect text: `services.records` validates it (the same
+rules as the API), and its errors are put back on the form's fields.
+Edit forms carry the version the user saw; saving over a newer one is
+refused ("changed meanwhile") and nothing is overwritten.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import current_app, flash, g, request
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla import ModelView
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import func, select
+from wtforms import HiddenField
+
+from erp_admin.extensions import db
+from erp_admin.schemas import ValidationFailed
+from erp_admin.services.errors import PreconditionFailed, ServiceError
+from erp_admin.services.records import SCHEMAS, create_record, delete_record, update_record
+from erp_admin.admin.security import SecuredModelMixin
+
+INTEGER = re.compile(r"^\s*[+-]?\d{1,15}\s*$")
+STALE_MESSAGE = Markup(
+    "This record was changed by someone else since you opened it; nothing was saved. "
+    '<a href="{}" class="alert-link">Reload it</a> and apply your change again.'
+)
+
+
+def to_int(value):
+    """An integer for integer-looking text; anything else is passed on for the schema to reject."""
+    if isinstance(value, str) and INTEGER.match(value):
+        return int(value)
+    return value
+
+
+def version_field():
+    """The hidden field that carries the version the form was opened with."""
+    return HiddenField("version")
+
+
+def put_errors_on_form(form, errors) -> list[str]:
+    """Attach [{"field", "message"}] errors to the form's fields; return those no field shows."""
+    leftover = []
+    for error in errors:
+        name = error.get("field")
+        field = form._fields.get(name) if form is not None and name else None
+        if field is not None:
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            field.errors.append(error["message"])
+        else:
+            leftover.append(f"{name}: {error['message']}" if name else error["message"])
+    return leftover
+
+
+class RecordView(SecuredModelMixin, ModelView):
+    """List, create, edit and delete one resource through services.records."""
+
+    # Flask-Admin's export loads everything into memory and writes formulas verbatim;
+    # the shared streamed exporter will replace it.
+    can_export = False
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 20
+    page_size_options = (20, 50, 100)
+    # The count is ours (capped, see get_list); Flask-Admin's own is a full count(*).
+    simple_list_pager = True
+    list_template = "admin/erp/list.html"
+    edit_template = "admin/erp/edit.html"
+    details_modal = False
+
+    # Form field name -> converter applied before validation.
+    converters: dict = {}
+
+    def form_data(self, form, *, creating: bool) -> dict:
+        """The API-shaped record the form holds (only the schema's fields)."""
+        fields = SCHEMAS[self.resource].model_fields
+        data = {}
+        for field in form:
+            if field.name not in fields:
+                continue
+            value = field.data
+            if value is None:  # not sent at all: leave the stored value (or the default) alone
+                continue
+            if isinstance(value, str) and value.strip() == "" and self.omit_when_blank(field.name, creating):
+                continue
+            data[field.name] = self.converters.get(field.name, lambda v: v)(value)
+        return data
+
+    def omit_when_blank(self, name: str, creating: bool) -> bool:
+        """A blank optional field on create means "use the default"."""
+        return creating
+
+    def _save(self, form, action):
+        try:
+            result = action()
+            db.session.commit()
+            return result
+        except ValidationFailed as exc:
+            db.session.rollback()
+            g.panel_save_status = 422
+            for message in put_errors_on_form(form, exc.errors):
+                flash(message, "error")
+            if (request.endpoint or "").endswith(".ajax_update"):
+                # Inline edits have no form on screen: the answer text is all the user sees.
+                flash("; ".join(f"{e['field']}: {e['message']}" for e in exc.errors), "error")
+            else:
+                flash("Please correct the highlighted fields.", "error")
+        except PreconditionFailed:
+            db.session.rollback()
+            g.panel_save_status = 412
+            flash(STALE_MESSAGE.format(request.full_path), "error")
+        except ServiceError as exc:
+            db.session.rollback()
+            g.panel_save_status = exc.status
+            if exc.field:
+                put_errors_on_form(form, [{"field": exc.field, "message": exc.detail}])
+            flash(exc.detail, "error")
+        return False
+
+    def create_model(self, form):
+        data = self.form_data(form, creating=True)
+        model = self._save(form, lambda: create_record(self.resource, data, acting_user=self.acting_user()))
+        if model:
+            self.after_model_change(form, model, True)
+        return model
+
+    def update_model(self, form, model):
+        data = self.form_data(form, creating=False)
+        expected = None
+        if hasattr(form, "version"):
+            # Full edit form: the version it was opened with must come back with it.
+            raw = request.form.get("version", "")
+            if not raw.isdigit():
+                flash("The form does not say which version of the record it edits; reload it and try again.", "error")
+                return False
+            expected = int(raw)
+        ok = self._save(
+            form, lambda: update_record(model, data, acting_user=self.acting_user(), expected_version=expected)
+        )
+        if ok:
+            self.after_model_change(form, model, False)
+            return True
+        return False
+
+    def delete_model(self, model):
+        ok = self._save(None, lambda: delete_record(model, acting_user=self.acting_user()) or True)
+        if ok:
+            self.after_model_delete(model)
+        return bool(ok)
+
+    def get_one(self, id):
+        # Ids arrive as text; PostgreSQL will not compare an integer column with text.
+        text = str(id)
+        if not text.isdigit() or len(text) > 18:
+            return None
+        return db.session.get(self.model, int(text))
+
+    @action("delete", "Delete", "Are you sure you want to delete the selected records?")
+    def action_delete(self, ids):
+        """Bulk delete, one record at a time through the services (so every rule applies)."""
+        wanted = [int(i) for i in ids if str(i).isdigit() and len(str(i)) <= 18]
+        models = db.session.scalars(select(self.model).where(self.model.id.in_(wanted))).all() if wanted else []
+        deleted = sum(1 for model in models if self.delete_model(model))
+        if deleted:
+            flash(f"{deleted} record{'s' if deleted != 1 else ''} deleted.", "success")
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        """Inline edit; Flask-Admin answers every failure with a 500, here they get their 4xx."""
+        result = super().ajax_update()
+        if isinstance(result, tuple) and len(result) == 2 and result[1] == 500:
+            message = str(result[0])
+            status = 404 if "does not exist" in message else g.get("panel_save_status", 400)
+            return message, status
+        return result
+
+    @staticmethod
+    def acting_user():
+        return current_user._get_current_object() if current_user.is_authenticated else None
+
+    # ---- lists: escaped search and a capped count ----------------------------------------
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        # Literal search like the API: % and _ match themselves.
+        for term in search.split():
+            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped.lower()}%"
+            columns = [getattr(self.model, name) for name in self.column_searchable_list]
+            condition = db.or_(*(func.lower(col).like(pattern, escape="\\") for col in columns))
+            query = query.filter(condition)
+            if count_query is not None:
+                count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        # ?page=-1 would become a negative OFFSET, which PostgreSQL rejects.
+        page = min(max(page or 0, 0), 10_000_000)
+        _, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute=execute, page_size=page_size)
+        return self.capped_count(search, filters), rows
+
+    def capped_count(self, search, filters):
+        """Exact number of matches up to PANEL_LIST_COUNT_CAP, else None (the simple pager).
+
+        A full count(*) on every page of a huge table costs a scan each time;
+        counting at most cap+1 rows costs a bounded amount however big it grows.
+        """
+        cap = current_app.config["PANEL_LIST_COUNT_CAP"]
+        query = self.get_query()
+        joins, count_joins = {}, {}
+        if self._search_supported and search:
+            query, _, joins, count_joins = self._apply_search(query, None, joins, count_joins, search)
+        if filters and self._filters:
+            query, _, joins, count_joins = self._apply_filters(query, None, joins, count_joins, filters)
+        limited = query.with_entities(self.model.id).order_by(None).limit(cap + 1).subquery()
+        count = db.session.scalar(select(func.count()).select_from(limited))
+        return count if count <= cap else None
+
+    def get_empty_list_message(self) -> str:
+        return "Nothing here yet." if not request.args.get("search") else "No record matches your search."
+
+
+def badge(text: str, kind: str) -> Markup:
+    """A Bootstrap badge; text is escaped."""
+    return Markup('<span class="badge badge-{}">{}</span>').format(kind, text)

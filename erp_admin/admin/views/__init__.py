@@ -1,0 +1,1 @@
+"""The panel's model views, one module per area."""

@@ -1,0 +1,149 @@
+"""Products in the panel: searchable list with a low-stock badge, forms through the services, stock adjustment."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterLike
+from flask_admin.form import BaseForm
+from flask_admin.helpers import get_redirect_target
+from flask_admin.model import filters as base_filters
+from flask_admin.model.template import LinkRowAction
+from flask_login import current_user
+from markupsafe import Markup
+from wtforms import StringField, TextAreaField
+
+from erp_admin.admin.formatting import money, when
+from erp_admin.admin.records import RecordView, badge, put_errors_on_form, to_int, version_field
+from erp_admin.admin.security import allowed
+from erp_admin.extensions import db
+from erp_admin.inventory.stock import adjust_stock
+from erp_admin.models import Product
+from erp_admin.schemas import ValidationFailed
+from erp_admin.services.errors import NotFound, ServiceError
+
+
+class LowStockFilter(BaseSQLAFilter, base_filters.BaseBooleanFilter):
+    """Low stock: quantity at or below the reorder level."""
+
+    def apply(self, query, value, alias=None):
+        low = Product.quantity <= Product.reorder_level
+        return query.filter(low if value == "1" else ~low)
+
+    def operation(self):
+        return "is"
+
+
+class ProductCreateForm(BaseForm):
+    sku = StringField("SKU", description="Leave empty to have one generated (e.g. P-000123).")
+    name = StringField("Name")
+    description = TextAreaField("Description")
+    category = StringField("Category")
+    price = StringField("Price", description="At most 2 decimal places.")
+    quantity = StringField("Quantity", description="Stock on hand at creation.")
+    reorder_level = StringField("Reorder level", description="Low stock at or below this quantity.")
+
+
+class ProductEditForm(BaseForm):
+    # Stock changes after creation go through "Adjust stock", with a reason in the ledger.
+    sku = StringField("SKU")
+    name = StringField("Name")
+    description = TextAreaField("Description")
+    category = StringField("Category")
+    price = StringField("Price", description="At most 2 decimal places.")
+    reorder_level = StringField("Reorder level", description="Low stock at or below this quantity.")
+    version = version_field()
+
+
+class AdjustStockForm(BaseForm):
+    delta = StringField("Change (delta)", description="Positive to add stock, negative to remove it.")
+    reason = StringField("Reason", description="Shown in the stock ledger, e.g. 'delivery', 'count correction'.")
+
+
+def _quantity(view, context, model, name):
+    if model.quantity <= model.reorder_level:
+        return Markup("{} {}").format(model.quantity, badge("Low stock", "warning"))
+    return model.quantity
+
+
+class ProductView(RecordView):
+    resource = "products"
+    extra_endpoint_verbs = {"adjust_view": "adjust_stock"}
+
+    column_list = ("sku", "name", "category", "price", "quantity", "reorder_level", "updated_at")
+    column_details_list = (
+        "id", "sku", "name", "description", "category", "price", "quantity", "reorder_level",
+        "created_at", "updated_at", "version",
+    )
+    column_labels = {"sku": "SKU", "reorder_level": "Reorder level", "updated_at": "Updated"}
+    column_searchable_list = ("sku", "name", "category")
+    # Only indexed columns sort, so a sorted page of a huge table stays an index scan.
+    column_sortable_list = ("sku", "name", "category", "price", "quantity", "updated_at")
+    column_default_sort = ("name", False)
+    column_filters = (
+        FilterEqual(Product.category, "Category"),
+        FilterLike(Product.category, "Category"),
+        LowStockFilter(Product.quantity, "Low stock"),
+    )
+    named_filter_urls = True
+    column_formatters = {
+        "price": lambda v, c, m, n: money(m.price),
+        "quantity": _quantity,
+        "updated_at": lambda v, c, m, n: when(m.updated_at),
+        "created_at": lambda v, c, m, n: when(m.created_at),
+    }
+    column_formatters_detail = {
+        "price": lambda v, c, m, n: money(m.price),
+        "quantity": _quantity,
+        "updated_at": lambda v, c, m, n: when(m.updated_at),
+        "created_at": lambda v, c, m, n: when(m.created_at),
+    }
+    column_editable_list = ("name", "category", "reorder_level")
+    converters = {"price": str, "quantity": to_int, "reorder_level": to_int}
+
+    def get_create_form(self):
+        return ProductCreateForm
+
+    def get_edit_form(self):
+        return ProductEditForm
+
+    def get_list_row_actions(self):
+        actions = super().get_list_row_actions()
+        if allowed(self.resource, "adjust_stock"):
+            actions.append(LinkRowAction(
+                "fa fa-exchange",
+                lambda action, row_id, row: url_for(".adjust_view", id=row_id, url=request.full_path),
+                title="Adjust stock",
+            ))
+        return actions
+
+    @expose("/adjust/", methods=("GET", "POST"))
+    def adjust_view(self):
+        """Add or remove stock with a reason, through the same rule as the API."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        product_id = request.args.get("id", "")
+        product = db.session.get(Product, int(product_id)) if product_id.isdigit() and len(product_id) < 12 else None
+        if product is None:
+            abort(404)
+        form = AdjustStockForm(request.form if request.method == "POST" else None)
+        status = 200
+        if request.method == "POST":
+            try:
+                adjust_stock(product.id, to_int(form.delta.data or ""), form.reason.data or "",
+                             user=current_user._get_current_object())
+                db.session.commit()
+            except ValidationFailed as exc:
+                db.session.rollback()
+                put_errors_on_form(form, exc.errors)
+                status = 422
+            except NotFound:
+                db.session.rollback()
+                abort(404)
+            except ServiceError as exc:
+                db.session.rollback()
+                put_errors_on_form(form, [{"field": exc.field or "delta", "message": exc.detail}])
+                flash(exc.detail, "error")
+                status = 409
+            else:
+                flash(Markup("Stock of <strong>{}</strong> is now {}.").format(product.name, product.quantity), "success")
+                return redirect(return_url)
+        return self.render("admin/erp/adjust_stock.html", form=form, product=product, return_url=return_url), status
