@@ -126,7 +126,7 @@ def _normalise(app: Flask) -> None:
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if cfg.get("AUTO_MIGRATE") is None:
         cfg["AUTO_MIGRATE"] = not is_production(app)
-    for key in ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES"):
+    for key in ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "PANEL_SESSION_LIFETIME"):
         if isinstance(cfg[key], (int, float)):  # seconds, as given in the environment
             cfg[key] = timedelta(seconds=cfg[key])
     if isinstance(cfg.get("CORS_ORIGINS"), str):

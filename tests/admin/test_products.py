@@ -117,8 +117,8 @@ def test_adjust_stock(app, manager):
     with app.app_context():
         from erp_admin.models import StockMovement
 
-        movement = db.session.scalars(select(StockMovement)).one()
-        assert (movement.delta, movement.reason, movement.username) == (-3, "sold", "manager")
+        movements = db.session.scalars(select(StockMovement).order_by(StockMovement.id)).all()
+        assert [(m.delta, m.reason, m.username) for m in movements] == [(5, "create", None), (-3, "sold", "manager")]
 
 
 def test_adjust_stock_below_zero_is_refused_with_a_message(app, manager):

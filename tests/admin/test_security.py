@@ -32,16 +32,6 @@ def test_security_headers_on_login_page(client):
     assert "no-store" in response.headers["Cache-Control"]
 
 
-def test_production_cookie_flags(database_url, instance_path):
-    from erp_admin import create_app
-    from tests.conftest import test_config
-
-    app = create_app(test_config(database_url, instance_path, ENV="production"))
-    assert app.config["SESSION_COOKIE_SECURE"] is True
-    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
-    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
-
-
 @pytest.fixture
 def targets(app):
     with app.app_context():

@@ -1,13 +1,13 @@
 """substring search indexes: FTS5 trigram on SQLite, pg_trgm on PostgreSQL
 
 Revision ID: 0003_search
-Revises: 0001
+Revises: 0002_panel
 Create Date: 2026-11-26 12:00:00
 """
 from alembic import op
 
 revision = "0003_search"
-down_revision = "0001"
+down_revision = "0002_panel"
 branch_labels = None
 depends_on = None
 
