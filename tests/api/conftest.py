@@ -62,3 +62,21 @@ def assert_problem(response, status: int) -> dict:
     assert body["status"] == status and isinstance(body["title"], str) and isinstance(body["detail"], str)
     assert body["type"]
     return body
+
+
+@pytest.fixture
+def make_app(database_url, instance_path):
+    """Build extra apps on the test database (another worker, other settings); disposed afterwards."""
+    from erp_admin import create_app
+    from tests.conftest import empty_database, test_config
+
+    built = []
+
+    def make(**overrides):
+        app = create_app(test_config(database_url, instance_path, **overrides))
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        empty_database(app)  # also disposes the engine's connections

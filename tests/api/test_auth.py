@@ -110,14 +110,11 @@ def test_logout_refuses_someone_elses_refresh_token(client, tokens):
     assert client.get("/api/auth/me", headers=bearer(mine["access_token"])).status_code == 200
 
 
-def test_revocation_holds_for_another_app_instance(app, client, tokens, database_url, instance_path):
+def test_revocation_holds_for_another_app_instance(client, tokens, make_app):
     """Another worker (a second app on the same database) sees the revocation."""
-    from erp_admin import create_app
-    from tests.conftest import test_config as make_config
-
     pair = tokens.pair("user")
     client.post("/api/auth/logout", headers=bearer(pair["access_token"]))
-    other = create_app(make_config(database_url, instance_path)).test_client()
+    other = make_app().test_client()
     assert_problem(other.get("/api/auth/me", headers=bearer(pair["access_token"])), 401)
 
 

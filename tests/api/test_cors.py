@@ -34,11 +34,8 @@ def test_other_origins_get_no_cors_grant(client):
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-def test_origins_come_from_configuration(database_url, instance_path):
-    from erp_admin import create_app
-    from tests.conftest import test_config as make_config
-
-    app = create_app(make_config(database_url, instance_path, CORS_ORIGINS="https://spa.example, https://b.example"))
+def test_origins_come_from_configuration(make_app):
+    app = make_app(CORS_ORIGINS="https://spa.example, https://b.example")
     response = app.test_client().get("/api/health", headers={"Origin": "https://b.example"})
     assert response.headers["Access-Control-Allow-Origin"] == "https://b.example"
     assert "Access-Control-Allow-Origin" not in app.test_client().get(

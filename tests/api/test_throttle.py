@@ -79,11 +79,9 @@ def test_trusted_proxy_forwarded_for_is_the_client(database_url, instance_path):
         empty_database(app)
 
 
-def test_counters_hold_across_app_instances(limited_app, database_url, instance_path):
+def test_counters_hold_across_app_instances(limited_app, make_app):
     """Two workers (two apps on one database) share the counter: never twice the limit."""
-    from erp_admin import create_app
-
-    other = create_app(make_config(database_url, instance_path, LOGIN_RATE_LIMIT=3))
+    other = make_app(LOGIN_RATE_LIMIT=3)
     a, b = limited_app.test_client(), other.test_client()
     login(a, "gina", "bad")
     login(b, "gina", "bad")
