@@ -44,6 +44,8 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise BadRequest("The JSON body must be an object.")
     if _depth(data) > current_app.config["API_MAX_JSON_DEPTH"]:
         raise BadRequest("The JSON body is nested too deeply.")
+    if not _encodable(data):
+        raise BadRequest("The JSON body contains invalid Unicode (a lone surrogate escape).")
     return data
 
 
@@ -61,3 +63,21 @@ def _depth(value: Any) -> int:
         elif isinstance(item, list):
             stack.extend((v, level + 1) for v in item)
     return deepest
+
+
+def _encodable(value: Any) -> bool:
+    # "\ud800" is valid JSON but no valid text: no database could store it.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True

@@ -21,7 +21,9 @@ from erp_admin.api.registry import Param
 from erp_admin.extensions import db
 
 MAX_OFFSET = 2_147_483_647
-_UINT = re.compile(r"^[0-9]{1,10}$")
+_UINT = re.compile(r"^[0-9]+$")
+MAX_FILTER_LENGTH = 200
+NO_NUL = "^[^\\x00]*$"  # NUL in a query value is a 400
 BOOLEANS = {"true": True, "false": False}
 
 
@@ -39,9 +41,11 @@ class Filter:
             return {"type": "string", "enum": ["true", "false"]}
         if self.kind == "choice":
             return {"type": "string", "enum": list(self.choices)}
-        return {"type": "string", "maxLength": 200}
+        return {"type": "string", "maxLength": MAX_FILTER_LENGTH, "pattern": NO_NUL}
 
     def condition(self, name: str, raw: str) -> ColumnElement:
+        if len(raw) > MAX_FILTER_LENGTH:
+            raise BadRequest(f"{name} must be at most {MAX_FILTER_LENGTH} characters.")
         if self.kind == "boolean":
             if raw not in BOOLEANS:
                 raise BadRequest(f"{name} must be true or false.")
@@ -73,7 +77,7 @@ class ListSpec:
                   description="A field, or -field for descending order."),
         ]
         if self.search:
-            params.append(Param("q", schema={"type": "string", "maxLength": 200},
+            params.append(Param("q", schema={"type": "string", "maxLength": 200, "pattern": NO_NUL},
                                 description=self.search_description or "Case-insensitive substring search."))
         for name, flt in self.filters.items():
             params.append(Param(name, schema=flt.schema(), description=flt.description or f"Exact {name}."))
@@ -111,7 +115,8 @@ def _uint_arg(name: str, default: int) -> int:
         return default
     if not _UINT.match(raw):
         raise BadRequest(f"{name} must be a whole number of at least {1 if name == 'limit' else 0}.")
-    return int(raw)
+    # Beyond 18 digits the value is above every cap anyway (and int() refuses > 4300 digits).
+    return int(raw) if len(raw) <= 18 else 10**18
 
 
 def escape_like(text: str) -> str:
@@ -135,7 +140,7 @@ def apply_list_args(query: Select, spec: ListSpec) -> tuple[Select, Page]:
         if raw is not None:
             query = query.where(flt.condition(name, raw))
 
-    sort = args.get("sort") or spec.default_sort
+    sort = args.get("sort", spec.default_sort)
     descending = sort.startswith("-")
     name = sort[1:] if descending else sort
     if name not in spec.sort_fields:

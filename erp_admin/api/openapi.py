@@ -79,10 +79,41 @@ def _clean(schema: dict) -> dict:
     return schema
 
 
+def _text_rules(model: type[RecordSchema], name: str, prop: dict) -> dict:
+    """Add what pydantic's JSON schema leaves out of a text field: no NUL, and not blank when required."""
+    branches = prop.get("anyOf") or [prop]
+    for branch in branches:
+        if branch.get("type") != "string" or "pattern" in branch:
+            continue
+        stripped = any(getattr(m, "strip_whitespace", False) for m in _metadata(model, name))
+        if stripped and branch.get("minLength", 0) >= 1:
+            branch["pattern"] = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"  # blank is empty once stripped
+        else:
+            branch["pattern"] = "^[^\\x00]*$"
+    return prop
+
+
+def _metadata(model: type[RecordSchema], name: str) -> list:
+    """Every constraint object attached to a field, nested Annotated layers included."""
+    found, stack = [], [model.model_fields[name].annotation, *model.model_fields[name].metadata]
+    while stack:
+        item = stack.pop()
+        found.append(item)
+        stack.extend(getattr(item, "__metadata__", ()))
+        stack.extend(a for a in getattr(item, "__args__", ()) if a is not type(None))
+    return found
+
+
 def request_schema(model: type[RecordSchema], *, partial: bool) -> dict:
     """The JSON schema of a create (partial=False) or update body of model."""
     source = model.model_json_schema(mode="validation")
-    properties = {name: _clean(prop) for name, prop in source["properties"].items()}
+    properties = {name: _text_rules(model, name, _clean(prop)) for name, prop in source["properties"].items()}
+    for name in model.not_nullable:
+        # validate_record refuses null for these (on create too, except nullable_on_create).
+        if (partial or name not in model.nullable_on_create) and "anyOf" in properties[name]:
+            non_null = [b for b in properties[name]["anyOf"] if b.get("type") != "null"]
+            rest = {k: v for k, v in properties[name].items() if k != "anyOf" and (k, v) != ("default", None)}
+            properties[name] = {**rest, **non_null[0]} if len(non_null) == 1 else {**rest, "anyOf": non_null}
     for name in READ_ONLY_FIELDS:
         properties[name] = {"readOnly": True, "description": "Read-only: ignored when sent."}
     schema = {"type": "object", "properties": properties, "additionalProperties": False}
@@ -129,14 +160,11 @@ def components() -> dict:
         "required": [*token, "refresh_token", "user"],
     }
     verbs = {"type": "array", "items": {"type": "string"}}
-    schemas["Me"] = {
-        "allOf": [user_ref, {
-            "type": "object",
-            "properties": {"permissions": {"type": "object", "properties": {r: verbs for r in RESOURCES},
-                                           "required": list(RESOURCES)}},
-            "required": ["permissions"],
-        }],
-    }
+    me = copy.deepcopy(schemas["User"])
+    me["properties"]["permissions"] = {"type": "object", "properties": {r: verbs for r in RESOURCES},
+                                       "required": list(RESOURCES)}
+    me["required"] = [*me["required"], "permissions"]
+    schemas["Me"] = me
     counts = {k: {"type": "integer", "minimum": 0} for k in ("products", "customers", "users", "low_stock")}
     schemas["Stats"] = {
         "type": "object",

@@ -19,7 +19,7 @@ from erp_admin.api.listing import ListSpec, list_response
 from erp_admin.api.registry import Body, Param, Reply, route
 from erp_admin.auth.access import current_principal, requires
 from erp_admin.extensions import db
-from erp_admin.schemas import RecordSchema
+from erp_admin.schemas import RecordSchema, validate_record
 from erp_admin.services.errors import NotFound, PreconditionFailed
 from erp_admin.services.records import create_record, delete_record, update_record
 
@@ -87,6 +87,16 @@ def expected_version(obj) -> int | None:
     )
 
 
+def json_numbers(schema: type[RecordSchema], data: dict) -> dict:
+    """Read 2.0 as 2 for integer fields: JSON has one number type, and JSON Schema calls 2.0 an integer."""
+    fixed = dict(data)
+    for name, value in data.items():
+        field = schema.model_fields.get(name) if isinstance(name, str) else None
+        if field is not None and field.annotation is int and isinstance(value, float) and value.is_integer():
+            fixed[name] = int(value)
+    return fixed
+
+
 def register_resource(api: ResourceAPI) -> None:
     """Add list, read, create, update (PUT and PATCH) and delete routes for api.name."""
     base = f"/{api.name}"
@@ -115,15 +125,16 @@ def register_resource(api: ResourceAPI) -> None:
     @requires(api.name, "create")
     @idempotent
     def create_view():
-        obj = create_record(api.name, json_object(), acting_user=current_principal())
+        obj = create_record(api.name, json_numbers(api.schema, json_object()), acting_user=current_principal())
         response = record_response(api, obj, 201)
         response.headers["Location"] = url_for(f".{api.name}_read", id=obj.id)
         return response
 
     def update_view(id: int):
         obj = get_record(api, id)
+        data = json_numbers(api.schema, json_object())
+        validate_record(api.schema, data, partial=True)  # a bad body is a 422 before any precondition
         version = expected_version(obj)
-        data = json_object()
         user = current_principal()
         if api.check_update is not None:
             api.check_update(obj, data, user)
