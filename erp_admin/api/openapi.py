@@ -80,14 +80,18 @@ def _clean(schema: dict) -> dict:
 
 
 def _text_rules(model: type[RecordSchema], name: str, prop: dict) -> dict:
-    """Add what pydantic's JSON schema leaves out of a text field: no NUL, and not blank when required."""
+    """Add what pydantic's JSON schema leaves out of a text field: no NUL, and lengths after trimming."""
     branches = prop.get("anyOf") or [prop]
+    stripped = any(getattr(m, "strip_whitespace", False) for m in _metadata(model, name))
     for branch in branches:
         if branch.get("type") != "string" or "pattern" in branch:
             continue
-        stripped = any(getattr(m, "strip_whitespace", False) for m in _metadata(model, name))
-        if stripped and branch.get("minLength", 0) >= 1:
-            branch["pattern"] = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"  # blank is empty once stripped
+        if stripped:
+            # The lengths apply once surrounding whitespace is trimmed: say so in the pattern.
+            low, high = branch.pop("minLength", 0), branch.pop("maxLength", None)
+            count = f"{{{max(low, 1) if low else 0},{'' if high is None else high}}}"
+            lookahead = "(?=\\S)" if low >= 1 else ""
+            branch["pattern"] = f"^\\s*{lookahead}[^\\x00]{count}\\s*$"
         else:
             branch["pattern"] = "^[^\\x00]*$"
     return prop

@@ -200,3 +200,11 @@ def test_a_correctly_forged_token_with_the_real_key_works(client, tokens):
     """Guards the attack tests: the same construction with valid claims is accepted."""
     token = pyjwt.encode(_claims(tokens), TEST_JWT_SECRET, algorithm="HS256")
     assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
+
+
+@pytest.mark.parametrize("form", [False, True])
+def test_nul_in_credentials_is_a_plain_401(client, form):
+    """Found by the fuzzing run on PostgreSQL (which refuses NUL in text): a 401, never a 500."""
+    data = {"username": "ad\x00min", "password": "pass\x00word"}
+    response = client.post("/api/auth/login", data=data) if form else client.post("/api/auth/login", json=data)
+    assert_problem(response, 401)

@@ -54,12 +54,14 @@ def test_limit_is_clamped_to_the_cap(app, client, tokens, products):
 
 @pytest.mark.parametrize("query", ["limit=abc", "limit=1.5", "limit=0", "limit=-1", "offset=-1", "offset=x",
                                    "offset=99999999999", "category=" + "x" * 201, "sort=nope", "sort=-password_hash", "low_stock=maybe",
-                                   "q=a%00b", "limit=%00", "sort=", "limit=" + "9" * 30])
+                                   "q=a%00b", "limit=%00", "sort="])
 def test_bad_query_values_are_400(client, tokens, products, query):
-    if query.startswith("limit=999"):  # a huge limit is clamped, not refused
-        assert client.get(f"/api/products?{query}", headers=tokens("user")).headers["X-Total-Count"] == "5"
-        return
     assert_problem(client.get(f"/api/products?{query}", headers=tokens("user")), 400)
+
+
+def test_a_huge_limit_is_clamped_not_refused(client, tokens, products):
+    response = client.get("/api/products?limit=" + "9" * 30, headers=tokens("user"))
+    assert response.status_code == 200 and len(response.get_json()) == 5
 
 
 def test_sort_ascending_and_descending(client, tokens, products):
