@@ -57,3 +57,33 @@ def test_docs_work_in_a_real_browser_offline(app, tmp_path):
         assert page.locator("button.authorize").count() == 1
         browser.close()
     assert requested and all(url.startswith(base) for url in requested), requested
+
+
+def test_authorize_then_try_it_out_in_a_real_browser(app, tokens):
+    """'Authorize' with a bearer token works, survives a reload (persistAuthorization) and calls the API."""
+    from tests.conftest import require_chromium
+
+    chromium = require_chromium()
+    from tests.api.live import live_server
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    token = tokens.access("manager")
+    with live_server(app) as base, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync"])
+        page = browser.new_page()
+        page.goto(base + "/api/docs")
+        page.click("button.authorize")
+        page.fill(".modal-ux input", token)
+        page.click(".modal-ux button.authorize")
+        page.click(".modal-ux button.btn-done")
+        page.reload()  # the authorisation is kept (persistAuthorization)
+        page.click("#operations-auth-api_me .opblock-summary-control")
+        # tryItOutEnabled: the operation opens ready to execute.
+        with page.expect_response(lambda r: r.url.endswith("/api/auth/me")) as info:
+            page.click("#operations-auth-api_me button.execute")
+        response = info.value
+        assert response.status == 200 and response.json()["username"] == "manager_api"
+        assert response.request.headers["authorization"] == f"Bearer {token}"
+        browser.close()
