@@ -1,16 +1,16 @@
 """Sign-in over the API: login, me, refresh and logout with JWT access and refresh tokens."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_jwt_extended import decode_token, get_jwt
-from jwt import ExpiredSignatureError, PyJWTError
 from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import ExpiredSignatureError, PyJWTError
 from werkzeug.exceptions import UnsupportedMediaType
 
 from erp_admin.api import revocation
 from erp_admin.api.body import is_json_request, json_object, parse_json_object
 from erp_admin.api.errors import problem
-from erp_admin.api.registry import Reply, Body, route
+from erp_admin.api.registry import Body, Reply, route
 from erp_admin.api.tokens import issue_access_token, issue_tokens
 from erp_admin.auth.access import current_principal
 from erp_admin.auth.roles import permissions_for
@@ -110,5 +110,4 @@ def _refresh_claims(token) -> dict | None:
         raise invalid from None
     if claims.get("type") != "refresh" or claims.get("sub") != str(current_principal().id) or "jti" not in claims:
         raise invalid
-    current_app.logger.debug("revoking refresh token %s", claims["jti"])
     return claims

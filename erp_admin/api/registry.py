@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, make_response
 
 from erp_admin.extensions import db
 
@@ -104,8 +104,6 @@ def route(rule: str, methods: list[str], *, summary: str, tags: list[str], auth:
                 authenticate_request(refresh=auth == "refresh")
             response = view(*args, **kwargs)
             if do_commit:
-                from flask import make_response
-
                 response = make_response(response)
                 if response.status_code < 400:
                     db.session.commit()
