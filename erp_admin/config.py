@@ -32,6 +32,7 @@ class Defaults:
     # a deadlock or a busy SQLite file, and the first back-off (doubled per try, jittered).
     DB_RETRY_ATTEMPTS = 5
     DB_RETRY_BACKOFF_MS = 20
+    REDIS_KEY_PREFIX = "erp:"  # every Redis key this app writes starts with it
 
     JWT_ALGORITHM = "HS256"
     JWT_DECODE_ALGORITHMS = ["HS256"]
@@ -46,6 +47,8 @@ class Defaults:
     IMPORT_MAX_ROWS = 100_000
     API_DEFAULT_LIMIT = 1000
     API_MAX_LIMIT = 1000
+    API_MAX_JSON_DEPTH = 32  # nesting levels of a JSON request body
+    IDEMPOTENCY_TTL = 24 * 60 * 60  # seconds an Idempotency-Key is remembered
 
     CORS_ORIGINS = ["http://localhost:5173"]
     LOGIN_RATE_LIMIT = 10  # failed logins per window, per client address and per username

@@ -5,9 +5,7 @@ from the factory gets its own Admin and views.
 """
 from __future__ import annotations
 
-import uuid
-
-from flask import Flask, g, render_template, request
+from flask import Flask, render_template, request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
@@ -15,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 
 from erp_admin.audit.context import Actor, begin_request_scope, set_actor
 from erp_admin.extensions import db
+from erp_admin.observability import current_request_id
 
 PANEL_PREFIX = "/admin"
 
@@ -87,7 +86,7 @@ def _panel_request():
         channel="admin",
         user_id=user.id if user else None,
         username=user.username if user else None,
-        request_id=g.get("request_id") or uuid.uuid4().hex,
+        request_id=current_request_id(),
         client_addr=request.remote_addr,
     ))
     return None

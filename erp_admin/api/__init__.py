@@ -1,6 +1,45 @@
-"""The JSON API blueprint at /api."""
+"""The JSON API blueprint at /api: JWT auth, the resources, stats, OpenAPI and Swagger UI.
+
+Adding a route module: write `erp_admin/api/<name>.py` using
+`registry.route` (+ `auth.access.requires`, `listing`, `idempotency`) and add
+its name to ROUTE_MODULES; importing it registers its routes.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+
 from flask import Flask
+
+from erp_admin.api import errors
+from erp_admin.api.registry import bp
+
+# Imported once, before the blueprint is first registered (routes cannot be added afterwards).
+ROUTE_MODULES = ("auth", "products", "customers", "users", "stats", "openapi", "docs")
+for _name in ROUTE_MODULES:
+    import_module(f"erp_admin.api.{_name}")
+errors.register_blueprint_handlers(bp)
+
+ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"]
+EXPOSED_HEADERS = ["X-Total-Count", "Link", "ETag", "Location", "Retry-After", "X-Request-ID"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the API blueprint and its error handling on app."""
+    """Register the API blueprint and its error handling, JWT, CORS and per-request context on app."""
+    from erp_admin.api import context, docs, tokens
+    from erp_admin.extensions import cors, csrf
+
+    app.json.sort_keys = False  # records keep the contract's field order
+    tokens.init_app(app)
+    context.init_app(app)
+    errors.init_app(app)
+    # Tokens travel in the Authorization header, never in cookies: no CSRF exposure.
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+    docs.init_app(app)
+    cors.init_app(app, resources={r"/api/*": {
+        "origins": app.config["CORS_ORIGINS"],
+        "allow_headers": ALLOWED_HEADERS,
+        "expose_headers": EXPOSED_HEADERS,
+        "methods": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        "max_age": 600,
+    }})

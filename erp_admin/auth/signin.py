@@ -37,7 +37,8 @@ def authenticate(username, password, *, client_addr: str | None) -> SignInResult
     Raises LoginThrottled when over the limit (right password or not).
     Unknown user, wrong password and inactive account are indistinguishable.
     """
-    username = username if isinstance(username, str) else ""
+    # A NUL cannot be in any stored username, and PostgreSQL refuses it in a query: treat as unknown.
+    username = username if isinstance(username, str) and "\x00" not in username else ""
     password = password if isinstance(password, str) else ""
     keys = throttle.throttle_keys(client_addr, username)
     wait = throttle.retry_after(keys)

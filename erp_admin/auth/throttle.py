@@ -1,7 +1,9 @@
 """Failed-login throttling per client address and per username, shared by every worker.
 
-Counters live in the database (table throttle_counters) so every worker and
-process agrees; fixed windows of LOGIN_RATE_WINDOW seconds.
+Counters live in Redis when REDIS_URL is set, otherwise in the database (table
+throttle_counters), so every worker and process agrees; fixed windows of
+LOGIN_RATE_WINDOW seconds. A Redis outage fails closed: the error propagates
+and the login is refused rather than let through unthrottled.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from erp_admin.extensions import db
+from erp_admin.kv import redis_client, redis_enabled, redis_key
 from erp_admin.models import ThrottleCounter
 from erp_admin.models.base import utcnow
 
@@ -29,6 +32,8 @@ def throttle_keys(client_addr: str | None, username: str | None) -> list[str]:
 def retry_after(keys: list[str]) -> int | None:
     """Return seconds to wait when any key is over the limit, else None."""
     limit = current_app.config["LOGIN_RATE_LIMIT"]
+    if redis_enabled():
+        return _redis_retry_after(keys, limit)
     window = timedelta(seconds=current_app.config["LOGIN_RATE_WINDOW"])
     now = utcnow()
     rows = db.session.execute(
@@ -44,6 +49,9 @@ def retry_after(keys: list[str]) -> int | None:
 
 def record_failure(keys: list[str]) -> None:
     """Count one failed login against each key (atomic per key; the caller commits)."""
+    if redis_enabled():
+        _redis_record_failure(keys)
+        return
     window = timedelta(seconds=current_app.config["LOGIN_RATE_WINDOW"])
     now = utcnow()
     for key in keys:
@@ -59,3 +67,29 @@ def record_failure(keys: list[str]) -> None:
         db.session.execute(
             stmt.on_conflict_do_update(index_elements=["key"], set_={"window_start": now, "count": 1})
         )
+
+
+def _redis_retry_after(keys: list[str], limit: int) -> int | None:
+    client = redis_client()
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.get(redis_key(key))
+        pipe.pttl(redis_key(key))
+    values = pipe.execute()
+    waits = [
+        ttl_ms / 1000
+        for count, ttl_ms in zip(values[::2], values[1::2])
+        if count is not None and int(count) >= limit and ttl_ms > 0
+    ]
+    return max(1, math.ceil(max(waits))) if waits else None
+
+
+def _redis_record_failure(keys: list[str]) -> None:
+    window = int(current_app.config["LOGIN_RATE_WINDOW"])
+    client = redis_client()
+    pipe = client.pipeline(transaction=True)
+    for key in keys:
+        # INCR then EXPIRE NX: the first failure opens the window, later ones keep its end.
+        pipe.incr(redis_key(key))
+        pipe.expire(redis_key(key), window, nx=True)
+    pipe.execute()

@@ -1,0 +1,159 @@
+"""The CRUD routes every record resource shares; products.py, customers.py and users.py configure them.
+
+Validation, business rules and the JSON shape come from `schemas` and
+`services.records`; this module only speaks HTTP: ETags, If-Match, Location,
+paging headers, the role check and Idempotency-Key.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import jsonify, make_response, url_for
+from sqlalchemy import select
+
+from erp_admin.api.body import json_object
+from erp_admin.api.idempotency import IDEMPOTENCY_PARAM, idempotent
+from erp_admin.api.listing import ListSpec, list_response
+from erp_admin.api.registry import Body, Param, Reply, route
+from erp_admin.auth.access import current_principal, requires
+from erp_admin.extensions import db
+from erp_admin.schemas import RecordSchema, validate_record
+from erp_admin.services.errors import NotFound, PreconditionFailed
+from erp_admin.services.records import create_record, delete_record, update_record
+
+MAX_ID = 2_147_483_647  # ids are 32-bit integers; anything larger cannot exist
+ID_PARAM = Param("id", location="path", required=True, schema={"type": "integer", "minimum": 1})
+IF_MATCH_PARAM = Param(
+    "If-Match", location="header", schema={"type": "string"},
+    description='The ETag read earlier (e.g. "3"), or *: a stale value gives 412 and writes nothing.',
+)
+_ETAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
+
+
+@dataclass(frozen=True)
+class ResourceAPI:
+    name: str  # "products": URL segment, role-matrix resource and services resource
+    model: Any
+    schema: type[RecordSchema]
+    serialize: Callable[[Any], dict]
+    component: str  # OpenAPI schema name, e.g. "Product"
+    list_spec: ListSpec
+    # Called before an update with (obj, data, user); may raise ServiceError (the users' role rule).
+    check_update: Callable[[Any, dict, Any], None] | None = None
+    extra_tags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def singular(self) -> str:
+        return self.name[:-1]
+
+
+def etag_of(obj) -> str:
+    """The strong ETag of a record: its version in quotes."""
+    return f'"{obj.version}"'
+
+
+def record_response(api: ResourceAPI, obj, status: int = 200):
+    response = make_response(jsonify(api.serialize(obj)), status)
+    response.headers["ETag"] = etag_of(obj)
+    return response
+
+
+def get_record(api: ResourceAPI, record_id: int):
+    """Return the record or raise NotFound (ids beyond the column's range cannot exist)."""
+    obj = db.session.get(api.model, record_id) if 0 < record_id <= MAX_ID else None
+    if obj is None:
+        raise NotFound(f"No {api.singular} with id {record_id}.")
+    return obj
+
+
+def expected_version(obj) -> int | None:
+    """Check If-Match against obj: return the matched version, None without the header; 412 otherwise."""
+    from flask import request
+
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    if header.strip() == "*":
+        return obj.version
+    for part in header.split(","):
+        match = _ETAG.fullmatch(part)
+        # Strong comparison (RFC 9110 13.1.1): a weak validator never matches.
+        if match and not match.group(1) and match.group(2) == str(obj.version):
+            return obj.version
+    raise PreconditionFailed(
+        f"If-Match does not match the current version ({etag_of(obj)}). Reload the record and try again."
+    )
+
+
+def json_numbers(schema: type[RecordSchema], data: dict) -> dict:
+    """Read 2.0 as 2 for integer fields: JSON has one number type, and JSON Schema calls 2.0 an integer."""
+    fixed = dict(data)
+    for name, value in data.items():
+        field = schema.model_fields.get(name) if isinstance(name, str) else None
+        if field is not None and field.annotation is int and isinstance(value, float) and value.is_integer():
+            fixed[name] = int(value)
+    return fixed
+
+
+def register_resource(api: ResourceAPI) -> None:
+    """Add list, read, create, update (PUT and PATCH) and delete routes for api.name."""
+    base = f"/{api.name}"
+    item = f"/{api.name}/<int:id>"
+    tags = [api.name, *api.extra_tags]
+    array = {"type": "array", "items": api.component}
+
+    @route(base, ["GET"], summary=f"List {api.name}", tags=tags, params=api.list_spec.params(),
+           responses={200: Reply(array, headers=("X-Total-Count", "Link"))}, errors=(400,),
+           endpoint=f"{api.name}_list")
+    @requires(api.name, "read")
+    def list_view():
+        return list_response(select(api.model), api.list_spec, api.serialize)
+
+    @route(item, ["GET"], summary=f"Read a {api.singular}", tags=tags, params=(ID_PARAM,),
+           responses={200: Reply(api.component, headers=("ETag",))}, errors=(404,),
+           endpoint=f"{api.name}_read")
+    @requires(api.name, "read")
+    def read_view(id: int):
+        return record_response(api, get_record(api, id))
+
+    @route(base, ["POST"], summary=f"Create a {api.singular}", tags=tags, params=(IDEMPOTENCY_PARAM,),
+           body=Body(api.schema), errors=(400, 409, 413, 415, 422),
+           responses={201: Reply(api.component, description="Created", headers=("Location", "ETag"))},
+           endpoint=f"{api.name}_create")
+    @requires(api.name, "create")
+    @idempotent
+    def create_view():
+        obj = create_record(api.name, json_numbers(api.schema, json_object()), acting_user=current_principal())
+        response = record_response(api, obj, 201)
+        response.headers["Location"] = url_for(f".{api.name}_read", id=obj.id)
+        return response
+
+    def update_view(id: int):
+        obj = get_record(api, id)
+        data = json_numbers(api.schema, json_object())
+        validate_record(api.schema, data, partial=True)  # a bad body is a 422 before any precondition
+        version = expected_version(obj)
+        user = current_principal()
+        if api.check_update is not None:
+            api.check_update(obj, data, user)
+        update_record(obj, data, acting_user=user, expected_version=version)
+        return record_response(api, obj)
+
+    for method, summary in (("PUT", f"Update a {api.singular} (omitted fields keep their values)"),
+                            ("PATCH", f"Update some fields of a {api.singular}")):
+        route(item, [method], summary=summary, tags=tags, params=(ID_PARAM, IF_MATCH_PARAM),
+              body=Body(api.schema, partial=True), errors=(400, 404, 409, 412, 413, 415, 422),
+              responses={200: Reply(api.component, headers=("ETag",))},
+              endpoint=f"{api.name}_{method.lower()}")(requires(api.name, "update")(update_view))
+
+    @route(item, ["DELETE"], summary=f"Delete a {api.singular}", tags=tags, params=(ID_PARAM, IF_MATCH_PARAM),
+           responses={204: Reply(None, description="Deleted")}, errors=(404, 409, 412),
+           endpoint=f"{api.name}_delete")
+    @requires(api.name, "delete")
+    def delete_view(id: int):
+        obj = get_record(api, id)
+        version = expected_version(obj)
+        delete_record(obj, acting_user=current_principal(), expected_version=version)
+        return "", 204

@@ -1,0 +1,39 @@
+"""Revoked tokens, shared by every worker: the revoked_tokens table, or Redis when REDIS_URL is set.
+
+A Redis outage fails closed: checking a token raises, and the request is
+refused (503) instead of accepting a token that may have been revoked.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, select
+
+from erp_admin.extensions import db
+from erp_admin.kv import redis_client, redis_enabled, redis_key
+from erp_admin.models import RevokedToken
+from erp_admin.models.base import utcnow
+
+
+def revoke(jti: str, expires_at: datetime) -> None:
+    """Revoke the token jti until it would have expired anyway (DB: the caller commits)."""
+    if redis_enabled():
+        ttl = max(1, int((expires_at - utcnow()).total_seconds()) + 1)
+        redis_client().set(redis_key("revoked", jti), b"1", ex=ttl)
+        return
+    if db.session.get(RevokedToken, jti) is None:
+        db.session.add(RevokedToken(jti=jti, expires_at=expires_at))
+    # Expired entries can go: their tokens fail the expiry check anyway.
+    db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+
+
+def is_revoked(jti: str) -> bool:
+    """Return True when the token jti was revoked."""
+    if redis_enabled():
+        return bool(redis_client().exists(redis_key("revoked", jti)))
+    return db.session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti)) is not None
+
+
+def expiry_of(claims: dict) -> datetime:
+    """Return a token's exp claim as an aware datetime."""
+    return datetime.fromtimestamp(int(claims["exp"]), tz=timezone.utc)

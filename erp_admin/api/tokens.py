@@ -1,0 +1,123 @@
+"""JWT access and refresh tokens: issuing them and checking them on every request.
+
+Identity is the user id as a string; the `tv` claim carries the user's
+token_version, so a password, role or active-flag change (which bumps it)
+ends every earlier token. Every failure is one 401 problem with
+`WWW-Authenticate: Bearer`, never flask-jwt-extended's default 422.
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, verify_jwt_in_request
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt import ExpiredSignatureError, PyJWTError
+
+from erp_admin.api import revocation
+from erp_admin.audit.context import get_actor, set_actor, with_user
+from erp_admin.auth.access import NotAuthenticated, set_principal
+from erp_admin.extensions import db, jwt
+from erp_admin.models import User
+
+REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "type", "tv")
+
+
+class InvalidToken(NotAuthenticated):
+    """The bearer token is missing, malformed, expired, revoked, of the wrong type or outdated."""
+
+
+def issue_tokens(user: User) -> dict:
+    """Return a fresh access and refresh token pair for user."""
+    claims = {"tv": user.token_version}
+    return {
+        "access_token": create_access_token(identity=str(user.id), additional_claims=claims),
+        "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
+        "token_type": "bearer",
+        "expires_in": access_lifetime_seconds(),
+    }
+
+
+def issue_access_token(user: User) -> dict:
+    return {
+        "access_token": create_access_token(identity=str(user.id), additional_claims={"tv": user.token_version}),
+        "token_type": "bearer",
+        "expires_in": access_lifetime_seconds(),
+    }
+
+
+def access_lifetime_seconds() -> int:
+    return int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
+
+
+def authenticate_request(*, refresh: bool = False) -> User:
+    """Verify the request's bearer token and return its user, or raise InvalidToken (401)."""
+    try:
+        verify_jwt_in_request(refresh=refresh)
+    except ExpiredSignatureError:
+        raise InvalidToken("The token has expired.") from None
+    except (JWTExtendedException, PyJWTError) as exc:
+        raise InvalidToken(_describe(exc)) from None
+    from flask_jwt_extended import current_user
+
+    user = current_user._get_current_object()
+    set_principal(user)
+    set_actor(with_user(get_actor(), user))
+    return user
+
+
+def _describe(exc: Exception) -> str:
+    name = type(exc).__name__
+    messages = {
+        "NoAuthorizationError": "Missing bearer token (Authorization: Bearer <token>).",
+        "RevokedTokenError": "The token has been revoked.",
+        "WrongTokenError": "Wrong token type for this route.",
+        "UserLookupError": "The token is no longer valid (user changed, deactivated or deleted).",
+    }
+    return messages.get(name, "The token is invalid.")
+
+
+@jwt.user_lookup_loader
+def _load_user(_header: dict, claims: dict) -> User | None:
+    if any(name not in claims for name in REQUIRED_CLAIMS):
+        return None
+    sub = claims["sub"]
+    if not isinstance(sub, str) or not sub.isdigit() or len(sub) > 18:
+        return None
+    user = db.session.get(User, int(sub))
+    if user is None or not user.is_active or user.token_version != claims["tv"]:
+        return None
+    return user
+
+
+@jwt.token_in_blocklist_loader
+def _is_revoked(_header: dict, claims: dict) -> bool:
+    jti = claims.get("jti")
+    return not isinstance(jti, str) or revocation.is_revoked(jti)
+
+
+def _unauthorized(detail: str):
+    from erp_admin.api.errors import problem
+
+    return problem(401, detail)
+
+
+# Used only if some code outside `route` verifies tokens itself: the same 401 problem.
+jwt.unauthorized_loader(lambda reason: _unauthorized("Missing bearer token (Authorization: Bearer <token>)."))
+jwt.invalid_token_loader(lambda reason: _unauthorized("The token is invalid."))
+jwt.expired_token_loader(lambda header, claims: _unauthorized("The token has expired."))
+jwt.revoked_token_loader(lambda header, claims: _unauthorized("The token has been revoked."))
+jwt.user_lookup_error_loader(lambda header, claims: _unauthorized("The token is no longer valid."))
+jwt.token_verification_failed_loader(lambda header, claims: _unauthorized("The token is invalid."))
+jwt.needs_fresh_token_loader(lambda header, claims: _unauthorized("A fresh token is required."))
+
+
+def current_claims() -> dict:
+    """The verified claims of this request's token."""
+    return get_jwt()
+
+
+def init_app(app: Flask) -> None:
+    """Bind flask-jwt-extended: header tokens only, only the configured algorithm."""
+    app.config["JWT_TOKEN_LOCATION"] = ["headers"]
+    app.config["JWT_COOKIE_CSRF_PROTECT"] = False  # no cookies, so no csrf claim in the tokens
+    app.config["JWT_DECODE_ALGORITHMS"] = [app.config["JWT_ALGORITHM"]]
+    jwt.init_app(app)
