@@ -60,10 +60,11 @@ def test_every_created_or_changed_row_is_in_the_audit_log_with_the_callers_chann
                                           "Cy,cy@example.com"))
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.id > start, AuditEntry.entity == "customer")
                                      .order_by(AuditEntry.id)).all()
-        assert [(e.action, e.channel, e.username) for e in entries] == [
-            ("update", "api", "admin"), ("create", "api", "admin"),
+        assert sorted((e.action, e.channel, e.username) for e in entries) == [
+            ("create", "api", "admin"), ("update", "api", "admin"),
         ]
-        assert entries[0].changes == {"name": ["Ada", "Ada Lovelace"]}
+        update = next(e for e in entries if e.action == "update")
+        assert update.changes == {"name": ["Ada", "Ada Lovelace"]}
 
 
 def test_a_dry_run_or_rejected_import_leaves_no_movement_and_no_audit_entry(app):
