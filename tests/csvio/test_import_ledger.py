@@ -75,3 +75,15 @@ def test_a_dry_run_or_rejected_import_leaves_no_movement_and_no_audit_entry(app)
         with pytest.raises(ImportRejected):
             import_csv("products", csv_bytes("sku,name,price,quantity", "A-1,Widget,1,7", "A-2,Bad,x,1"))
         assert (len(movements()), db.session.scalar(select(db.func.count(AuditEntry.id)))) == counts
+
+
+def test_the_cli_import_is_audited_as_channel_cli_under_the_given_user(app, runner, make_user, tmp_path):
+    make_user("manager")
+    path = tmp_path / "stock.csv"
+    path.write_text("sku,name,price,quantity\nA-1,Widget,1,6\n", encoding="utf-8")
+    result = runner.invoke(args=["erp", "import-csv", "products", str(path), "--user", "manager"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "product")).all()
+        assert [(e.action, e.channel, e.username) for e in entries] == [("create", "cli", "manager")]
+        assert movements() == [("A-1", 6, 6, "import")]
