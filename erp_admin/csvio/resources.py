@@ -37,7 +37,7 @@ class CsvResource:
         return self.name[:-1]
 
     def row(self, obj) -> dict[str, Any]:
-        """Return obj's API shape with exact values, ready to format as cells."""
+        """Return the API shape of obj (a record, or a row of its columns) with exact values, for cells."""
         values = self.serialize(obj)
         for field, getter in self.exact.items():
             values[field] = getter(obj)
