@@ -28,7 +28,9 @@ def parse_cell(text: str, *, integer: bool = False) -> Any:
 
 def format_cell(value: Any) -> str:
     """Return the cell text of an API value (2-decimal prices, ISO Z times, true/false, empty for None)."""
-    if value is None:
+    if type(value) is str:
+        text = value
+    elif value is None:
         text = ""
     elif isinstance(value, bool):
         text = "true" if value else "false"

@@ -13,13 +13,17 @@ import re
 TRIGGERS = "=+-@\t\r"
 _NEEDS_PREFIX = re.compile(r"'*[=+\-@\t\r]")
 _PREFIXED = re.compile(r"'+[=+\-@\t\r]")
+_FIRST = frozenset(TRIGGERS + "'")
 
 
 def neutralise_cell(text: str) -> str:
     """Return text safe to open in a spreadsheet (a leading apostrophe where needed)."""
-    return "'" + text if _NEEDS_PREFIX.match(text) else text
+    # The first-character test skips the regex for the usual cell.
+    if text and text[0] in _FIRST and _NEEDS_PREFIX.match(text):
+        return "'" + text
+    return text
 
 
 def restore_cell(text: str) -> str:
     """Undo neutralise_cell: drop the apostrophe that precedes a formula character."""
-    return text[1:] if _PREFIXED.match(text) else text
+    return text[1:] if text[:1] == "'" and _PREFIXED.match(text) else text
