@@ -16,7 +16,7 @@ __all__ = ["ConfigError", "create_app"]
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build and return a configured ERP Admin application."""
-    from erp_admin import admin, api, audit, cli, database
+    from erp_admin import admin, api, audit, cli, database, observability
     from erp_admin.auth import sessions
     from erp_admin.config import load_config
     from erp_admin.extensions import csrf
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True, template_folder=TEMPLATES_DIR)
     load_config(app, test_config)
 
+    observability.init_app(app)
     database.init_app(app)
     csrf.init_app(app)
     sessions.init_app(app)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from flask.helpers import get_debug_flag
 
 MiB = 1024 * 1024
 
@@ -27,6 +28,10 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT_MS = 30_000
     AUTO_MIGRATE = None  # None: on in development, off in production
     REDIS_URL: str | None = None
+    # run_in_transaction: tries for a unit of work that hits a serialization failure,
+    # a deadlock or a busy SQLite file, and the first back-off (doubled per try, jittered).
+    DB_RETRY_ATTEMPTS = 5
+    DB_RETRY_BACKOFF_MS = 20
 
     JWT_ALGORITHM = "HS256"
     JWT_DECODE_ALGORITHMS = ["HS256"]
@@ -85,6 +90,9 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
     _normalise(app)
     if is_production(app):
         check_production_secrets(app.config)
+        if get_debug_flag() or app.config.get("DEBUG"):
+            # `flask run --debug` would serve the Werkzeug debugger: a remote shell.
+            raise ConfigError("debug mode (FLASK_DEBUG / --debug) is never allowed in production.")
     else:
         _ensure_dev_secrets(app)
 
@@ -120,7 +128,6 @@ def _normalise(app: Flask) -> None:
     if is_production(app):
         cfg["SESSION_COOKIE_SECURE"] = True
         cfg["REMEMBER_COOKIE_SECURE"] = True
-        cfg["DEBUG"] = False
 
 
 def check_production_secrets(cfg) -> None:

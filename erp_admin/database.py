@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from erp_admin.extensions import db, migrate
+from erp_admin.search import is_search_object
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -46,9 +47,17 @@ def _sqlite_on_begin(conn):
 def init_app(app: Flask) -> None:
     """Bind SQLAlchemy and Alembic to the app; migrate on first run where allowed."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True,
+        include_object=include_in_migrations,
+    )
     if app.config["AUTO_MIGRATE"]:
         upgrade_database(app)
+
+
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave the search indexes, which migrations own but models do not declare, out of autogenerate."""
+    return not is_search_object(name, type_)
 
 
 def upgrade_database(app: Flask) -> None:

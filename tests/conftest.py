@@ -59,6 +59,9 @@ def test_config(database_url: str, instance_path: str, **overrides) -> dict:
     return config
 
 
+test_config.__test__ = False  # a helper, not a test, wherever it is imported
+
+
 @pytest.fixture(scope="session")
 def instance_path(tmp_path_factory) -> str:
     return str(tmp_path_factory.mktemp("instance"))
@@ -73,10 +76,7 @@ def database_url(tmp_path_factory, instance_path) -> str:
     url = os.environ.get("ERP_TEST_DATABASE_URL") or "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
     app = create_app(test_config(url, instance_path))
     upgrade_database(app)
-    with app.app_context():
-        from erp_admin.extensions import db
-
-        db.engine.dispose()
+    empty_database(app)  # a reused database may hold rows from an earlier run
     return url
 
 

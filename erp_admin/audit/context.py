@@ -5,6 +5,7 @@ and `flask shell` set it for the whole process (a context variable).
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
@@ -29,6 +30,27 @@ def set_actor(actor: Actor) -> None:
         g.erp_actor = actor
     else:
         _process_actor.set(actor)
+
+
+@contextmanager
+def acting_as(actor: Actor):
+    """Make actor the current actor inside the block, restoring the previous one afterwards."""
+    if has_app_context() and "_erp_request_scope" in g:
+        previous = g.get("erp_actor")
+        g.erp_actor = actor
+        try:
+            yield actor
+        finally:
+            if previous is None:
+                g.pop("erp_actor", None)
+            else:
+                g.erp_actor = previous
+    else:
+        token = _process_actor.set(actor)
+        try:
+            yield actor
+        finally:
+            _process_actor.reset(token)
 
 
 def begin_request_scope() -> None:

@@ -1,11 +1,14 @@
 """Writing audit entries: the one function every audit row goes through."""
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from erp_admin.audit.context import get_actor
 from erp_admin.extensions import db
 from erp_admin.models import AuditEntry
+from erp_admin.schemas.serialize import iso
 
 # Never written to the log in clear.
 SECRET_FIELDS = frozenset({"password", "password_hash", "token_version"})
@@ -13,8 +16,28 @@ MASK = "***"
 
 
 def mask(changes: dict[str, Any]) -> dict[str, Any]:
-    """Return changes with secret fields' values replaced by a mask."""
-    return {k: ([MASK, MASK] if k in SECRET_FIELDS else v) for k, v in changes.items()}
+    """Return changes with secret fields' values replaced by a mask (a null stays null: "was set")."""
+    return {
+        k: ([None if x is None else MASK for x in v] if k in SECRET_FIELDS and isinstance(v, (list, tuple))
+            else (MASK if k in SECRET_FIELDS else v))
+        for k, v in changes.items()
+    }
+
+
+def json_value(value: Any) -> Any:
+    """Return value as the audit log stores it: Decimal as a number (like the API), datetimes as ISO text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Decimal):
+        # Always a number, as in the API's product shape; Numeric(12, 2) round-trips through a double.
+        return float(value)
+    if isinstance(value, float):
+        return value
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def record(action: str, entity: str, entity_id: int | None, changes: dict[str, Any] | None = None,
@@ -28,7 +51,8 @@ def record(action: str, entity: str, entity_id: int | None, changes: dict[str, A
         action=action,
         entity=entity,
         entity_id=entity_id,
-        changes=mask(changes or {}),
+        changes=mask({k: [json_value(x) for x in v] if isinstance(v, (list, tuple)) else json_value(v)
+                      for k, v in (changes or {}).items()}),
         request_id=actor.request_id,
         client_addr=actor.client_addr,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from erp_admin.audit.log import record
+from erp_admin.audit.trail import mark_bookkeeping
 from erp_admin.auth import throttle
 from erp_admin.auth.passwords import burn_dummy_hash, verify_password
 from erp_admin.extensions import db
@@ -52,7 +53,9 @@ def authenticate(username, password, *, client_addr: str | None) -> SignInResult
 
     if ok and user.is_active:
         if new_hash:
+            # Same password, stronger hash: bookkeeping, not an edit (the login entry says enough).
             user.password_hash = new_hash
+            mark_bookkeeping(user, "password_hash")
         user.last_login_at = utcnow()
         record("login", "user", user.id, user=user)
         db.session.commit()

@@ -6,7 +6,7 @@ import functools
 import click
 from sqlalchemy import select
 
-from erp_admin.audit.context import Actor, set_actor
+from erp_admin.audit.context import Actor, acting_as
 from erp_admin.extensions import db
 from erp_admin.models import User
 
@@ -23,7 +23,9 @@ def with_cli_actor(command):
             user = db.session.scalar(select(User).where(User.username == acting_username))
             if user is None:
                 raise click.BadParameter(f"no user named {acting_username!r}", param_hint="--user")
-        set_actor(Actor(channel="cli", user_id=user.id if user else None, username=user.username if user else None))
-        return command(*args, **kwargs)
+        # Scoped to the command, so a test runner's later work is not filed under it.
+        with acting_as(Actor(channel="cli", user_id=user.id if user else None,
+                             username=user.username if user else None)):
+            return command(*args, **kwargs)
 
     return wrapper

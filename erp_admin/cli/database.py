@@ -1,6 +1,8 @@
 """`flask erp init-db` and `flask erp seed`: the schema and the demo data."""
 from __future__ import annotations
 
+import time
+
 import click
 from flask import current_app
 
@@ -18,9 +20,14 @@ def init_db() -> None:
 
 
 @erp.command("seed")
+@click.option("--products", "synthetic", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also add this many synthetic products (varied names, categories, prices, stock).")
 @with_cli_actor
-def seed() -> None:
-    """Add the demo users, products and customers (refused in production)."""
+def seed(synthetic: int) -> None:
+    """Add the demo users, products and customers (refused in production).
+
+    With --products N, also add N synthetic products for trying the app at scale.
+    """
     from erp_admin.demo import load_demo_data
 
     if is_production(current_app):
@@ -31,3 +38,10 @@ def seed() -> None:
         f"{added['customers']} customers added (existing ones kept)."
     )
     click.echo("Logins: admin/admin123 (admin), manager/manager123 (manager), johndoe/password123 (user)")
+    if synthetic:
+        from erp_admin.synthetic import add_synthetic_products
+
+        started = time.perf_counter()
+        with click.progressbar(length=synthetic, label="Synthetic products", show_pos=True) as bar:
+            added_count = add_synthetic_products(synthetic, progress=bar.update)
+        echo_ok(f"Added {added_count} synthetic products in {time.perf_counter() - started:.1f} s.")

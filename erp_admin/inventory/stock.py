@@ -2,12 +2,15 @@
 
 Stock may never go below zero. The check and the change are one SQL
 statement, so concurrent adjustments from any number of workers lose nothing.
+Run it inside services.transactions.run_in_transaction, which commits and
+retries the whole unit when PostgreSQL or SQLite asks for it.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlalchemy import select, update
+from sqlalchemy import BigInteger, cast, select, update
+from sqlalchemy.orm import Session
 
 from erp_admin.audit.context import get_actor
 from erp_admin.audit.log import record
@@ -19,43 +22,61 @@ from erp_admin.schemas.fields import INT32_MAX
 from erp_admin.services.errors import Conflict, NotFound
 
 DEFAULT_EDIT_REASON = "edit"
+CREATE_REASON = "create"
+REASON_MAX = 200
+ID_MAX = 2**63 - 1
+# Execution option telling the write guard (audit.trail) that this bulk
+# statement records its own audit entry and movement.
+SELF_RECORDED = {"erp_self_recorded": True}
+# A zero-row UPDATE is re-checked with a SELECT; on PostgreSQL another writer
+# may commit in between, which makes the SELECT disagree. Try again, boundedly.
+_RACE_TRIES = 3
 
 
 def adjust_stock(product_id: int, delta, reason, *, user=None) -> Product:
     """Add delta (≠ 0) to a product's quantity and record the movement; the caller commits.
 
     Raises ValidationFailed for a bad delta or reason, NotFound for an unknown
-    product, Conflict when the stock would go below zero.
+    product, Conflict when the stock would go below zero (nothing is written).
+    user (a User) overrides the current actor as the one named in the ledger and the log.
     """
     _validate(delta, reason)
-    actor = get_actor()
-    row = db.session.execute(
+    if isinstance(product_id, bool) or not isinstance(product_id, int) or not 0 < product_id <= ID_MAX:
+        raise NotFound(f"No product with id {product_id}.")
+    # bigint arithmetic: quantity + delta must not overflow int4 before the bound is checked.
+    new_quantity = cast(Product.quantity, BigInteger) + delta
+    statement = (
         update(Product)
-        .where(
-            Product.id == product_id,
-            Product.quantity + delta >= 0,
-            Product.quantity + delta <= INT32_MAX,
-        )
+        .where(Product.id == product_id, new_quantity >= 0, new_quantity <= INT32_MAX)
         .values(quantity=Product.quantity + delta, version=Product.version + 1, updated_at=utcnow())
-        .returning(Product.quantity, Product.sku, Product.name)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if row is None:
+        # RETURNING the entity refreshes the identity map's copy (quantity, version)
+        # in the same round trip, without marking it dirty.
+        .returning(Product)
+        .execution_options(synchronize_session=False, populate_existing=True, **SELF_RECORDED)
+    )
+    for _ in range(_RACE_TRIES):
+        product = db.session.execute(statement).scalar()
+        if product is not None:
+            break
         current = db.session.scalar(select(Product.quantity).where(Product.id == product_id))
         if current is None:
             raise NotFound(f"No product with id {product_id}.")
         if current + delta < 0:
             raise Conflict(f"Stock would go below zero: {current} on hand, change {delta:+d}.", field="delta")
-        raise Conflict(f"Stock would exceed the maximum of {INT32_MAX}.", field="delta")
-    quantity_after, sku, name = row
+        if current + delta > INT32_MAX:
+            raise Conflict(f"Stock would exceed the maximum of {INT32_MAX}.", field="delta")
+    else:
+        raise Conflict("The stock kept changing concurrently; nothing was written. Try again.", field="delta")
+
+    quantity_after = product.quantity
+    actor = get_actor()
     db.session.add(StockMovement(
-        product_id=product_id, sku=sku, product_name=name, delta=delta, quantity_after=quantity_after,
-        reason=reason.strip(), user_id=user.id if user else actor.user_id,
-        username=user.username if user else actor.username,
+        product_id=product_id, sku=product.sku, product_name=product.name, delta=delta, quantity_after=quantity_after,
+        reason=reason.strip(),
+        user_id=user.id if user is not None else actor.user_id,
+        username=user.username if user is not None else actor.username,
     ))
-    record("update", "product", product_id, {"quantity": [quantity_after - delta, quantity_after]})
-    product = db.session.get(Product, product_id)
-    db.session.refresh(product)
+    record("update", "product", product_id, {"quantity": [quantity_after - delta, quantity_after]}, user=user)
     return product
 
 
@@ -63,15 +84,20 @@ def _validate(delta, reason) -> None:
     errors = []
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0 or abs(delta) > INT32_MAX:
         errors.append({"field": "delta", "message": f"must be a non-zero integer between -{INT32_MAX} and {INT32_MAX}"})
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > 200 or "\x00" in reason:
-        errors.append({"field": "reason", "message": "must be a non-empty text of at most 200 characters"})
+    if (not isinstance(reason, str) or not reason.strip() or len(reason.strip()) > REASON_MAX
+            or "\x00" in reason):
+        errors.append({"field": "reason", "message": f"must be a non-empty text of at most {REASON_MAX} characters"})
     if errors:
         raise ValidationFailed(errors)
 
 
 @contextmanager
 def movement_reason(reason: str):
-    """Label the stock movements that ORM quantity changes in this block produce (e.g. "import")."""
+    """Label the stock movements that ORM quantity changes in this block produce (e.g. "import").
+
+    The label is taken when quantity is assigned, so it holds even if the
+    flush happens after the block (at commit).
+    """
     info = db.session.info
     previous = info.get("stock_reason")
     info["stock_reason"] = reason
@@ -84,6 +110,14 @@ def movement_reason(reason: str):
             info["stock_reason"] = previous
 
 
-def current_movement_reason() -> str:
+def current_movement_reason(session: Session | None = None) -> str:
     """The reason for a movement caused by an ORM quantity change ("edit" unless labelled)."""
-    return db.session.info.get("stock_reason", DEFAULT_EDIT_REASON)
+    info = (session if session is not None else db.session).info
+    return info.get("stock_reason", DEFAULT_EDIT_REASON)
+
+
+def labelled_reason(session: Session | None) -> str | None:
+    """The reason set by an enclosing movement_reason() block, or None."""
+    if session is None:
+        return None
+    return session.info.get("stock_reason")

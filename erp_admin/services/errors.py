@@ -34,3 +34,14 @@ class PreconditionFailed(ServiceError):
 
     status = 412
     title = "Precondition Failed"
+
+
+class ServiceUnavailable(ServiceError):
+    """The database stayed too busy (serialization failures, deadlocks, locks) to finish: retry later."""
+
+    status = 503
+    title = "Service Unavailable"
+
+    def __init__(self, detail: str, *, field: str | None = None, retry_after: int = 1):
+        super().__init__(detail, field=field)
+        self.retry_after = retry_after

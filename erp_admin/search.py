@@ -1,0 +1,48 @@
+"""Substring search behind every list's `q`: literal text, case-insensitive, indexed.
+
+Products use an index that serves `%word%` searches: an FTS5 trigram table
+(`products_search`, kept in step by triggers) on SQLite, pg_trgm GIN indexes
+on PostgreSQL. Both come from migration 0003_search; the models do not
+declare them, so the migration drift check skips them (`is_search_object`).
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, or_, select, text
+from sqlalchemy.sql import literal_column
+
+SEARCH_COLUMNS = {
+    "products": ("sku", "name", "category"),
+    "customers": ("name", "email", "company"),
+    "users": ("username", "email", "full_name"),
+}
+SEARCH_TABLE_PREFIX = "products_search"
+TRIGRAM_INDEX_SUFFIX = "_trgm"
+MIN_TRIGRAM = 3  # a trigram index cannot serve shorter needles
+
+
+def escape_like(value: str) -> str:
+    """Escape LIKE wildcards so `%` and `_` match themselves."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_clause(model, resource: str, q: str, dialect: str) -> ColumnElement[bool]:
+    """Return a WHERE clause matching rows whose searchable columns contain q."""
+    if resource == "products" and dialect == "sqlite" and len(q) >= MIN_TRIGRAM:
+        phrase = '"' + q.replace('"', '""') + '"'
+        matches = (
+            select(literal_column("rowid"))
+            .select_from(text(SEARCH_TABLE_PREFIX))
+            .where(text("products_search MATCH :phrase").bindparams(phrase=phrase))
+        )
+        return model.id.in_(matches)
+    pattern = f"%{escape_like(q)}%"
+    return or_(*(getattr(model, column).ilike(pattern, escape="\\") for column in SEARCH_COLUMNS[resource]))
+
+
+def is_search_object(name: str | None, type_: str) -> bool:
+    """True for the search index objects that migrations own and the models do not declare."""
+    if not name:
+        return False
+    if type_ == "table":
+        return name.startswith(SEARCH_TABLE_PREFIX)
+    return type_ == "index" and name.endswith(TRIGRAM_INDEX_SUFFIX)
