@@ -3,8 +3,9 @@
 - import_csv(resource, source, dry_run=..., acting_user=...) -> ImportReport
 - check_csv(resource, source) -> (ImportReport, changes): validation only
 - export_csv(resource, query=None) -> iterator of CSV text chunks
-- errors: CsvFormatError 400, ImportTooLarge 413, ImportRejected 422 (with .report),
-  services.errors.Conflict 409
+- errors (all services.errors.ServiceError with .status): CsvFormatError 400,
+  ImportTooLarge 413, ImportRejected 422 (with .report), Conflict 409,
+  ServiceUnavailable 503
 """
 from erp_admin.csvio.errors import CsvFormatError, ImportRejected, ImportTooLarge
 from erp_admin.csvio.exporter import export_csv

@@ -3,7 +3,8 @@
 Validation reads on its own read-only connection, so no write lock is held
 while a large file is checked. The write goes through the shared record
 services (so audit and ledger rules apply) inside movement_reason("import"),
-flushing in chunks, and commits once: all or nothing.
+flushing in chunks, and commits once (run_in_transaction: retried when the
+database asks for it): all or nothing.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from erp_admin.extensions import db
 from erp_admin.inventory.stock import movement_reason
 from erp_admin.services.errors import Conflict
 from erp_admin.services.records import create_record, flush_records, generate_skus, update_record
+from erp_admin.services.transactions import run_in_transaction
 
 WRITE_CHUNK = 1000
 IMPORT_REASON = "import"
@@ -49,9 +51,10 @@ def import_csv(resource_name: str, source: bytes | BinaryIO, *, dry_run: bool = 
 
     dry_run=True writes nothing. A real import writes every row or none: any
     rejected line raises ImportRejected (422, carrying the report). Also raises
-    CsvFormatError (400), ImportTooLarge (413) and Conflict (409, a record
-    changed between the check and the write). The session's open transaction,
-    if any, is committed first, and the import commits its own.
+    CsvFormatError (400), ImportTooLarge (413), Conflict (409, a record
+    changed between the check and the write) and ServiceUnavailable (503, the
+    database stayed busy). The session's open transaction, if any, is
+    committed first; the write is its own transaction (run_in_transaction).
     """
     if db.session().in_transaction():
         # On SQLite the session may hold the write lock since its first query: release it
@@ -69,7 +72,8 @@ def import_csv(resource_name: str, source: bytes | BinaryIO, *, dry_run: bool = 
 
 
 def _write(resource: CsvResource, changes: Sequence[Change], acting_user, progress: Progress | None) -> None:
-    try:
+    def work() -> None:
+        # Run again from scratch when the database asks for a retry: it re-reads what it changes.
         with movement_reason(IMPORT_REASON):
             skus = iter(_generated_skus(resource, changes))
             done = 0
@@ -89,10 +93,8 @@ def _write(resource: CsvResource, changes: Sequence[Change], acting_user, progre
                 done += len(chunk)
                 if progress:
                     progress("write", done, len(changes))
-            db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+
+    run_in_transaction(work)
 
 
 def _generated_skus(resource: CsvResource, changes: Sequence[Change]) -> list[str]:
