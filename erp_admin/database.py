@@ -15,6 +15,9 @@ from erp_admin.search import is_search_object
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Execution option marking a connection that only reads (e.g. the CSV import's validation):
+# on SQLite it begins with a plain BEGIN, so it never holds the write lock.
+READ_ONLY_OPTION = "erp_read_only"
 
 
 @event.listens_for(Engine, "connect")
@@ -37,7 +40,7 @@ def _sqlite_on_begin(conn):
     # A deferred BEGIN that later writes can fail with "database is locked"
     # under several workers even with a busy timeout; write transactions take
     # the write lock up front (and queue on busy_timeout) instead.
-    if has_request_context() and request.method in READ_ONLY_METHODS:
+    if (has_request_context() and request.method in READ_ONLY_METHODS) or conn.get_execution_options().get(READ_ONLY_OPTION):
         conn.exec_driver_sql("BEGIN")
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -10,7 +10,7 @@ erp = AppGroup("erp", help="ERP Admin operator commands (database, users, demo d
 
 def init_app(app: Flask) -> None:
     """Register the erp command group and the shell context on app."""
-    from erp_admin.cli import audit, database, legacy, stock, users  # noqa: F401  (commands register on import)
+    from erp_admin.cli import audit, csv, database, legacy, stock, users  # noqa: F401  (commands register on import)
     from erp_admin.cli.shell import shell_context
 
     app.cli.add_command(erp)

@@ -44,11 +44,19 @@ class RecordSchema(BaseModel):
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
-        return {
+        cached = cls.__dict__.get("_defaults_cache")
+        if cached is not None:
+            return dict(cached)  # a copy: callers fill it in
+        defaults = {
             name: info.get_default(call_default_factory=True)
             for name, info in cls.model_fields.items()
             if not info.is_required() and name not in cls.required_on_create
         }
+        # Plain defaults are immutable values (None, 0): computed once, since a CSV
+        # import asks for them per row. A default_factory must run every time.
+        if not any(info.default_factory for info in cls.model_fields.values()):
+            cls._defaults_cache = defaults
+        return dict(defaults)
 
 
 def validate_record(schema: type[RecordSchema], data: Any, *, partial: bool) -> dict[str, Any]:

@@ -25,31 +25,57 @@ SCHEMAS = {"products": ProductSchema, "customers": CustomerSchema, "users": User
 UNIQUE_FIELDS = {"products": ("sku",), "customers": ("email",), "users": ("username", "email")}
 
 
-def create_record(resource: str, data: Any, *, acting_user: User | None = None):
-    """Validate data and add a new record of resource; return it flushed (with its id)."""
+def create_record(resource: str, data: Any, *, acting_user: User | None = None, batch: bool = False):
+    """Validate data and add a new record of resource; return it flushed (with its id).
+
+    batch=True (the CSV import): the caller has checked the unique keys of the
+    whole batch and calls flush_records() per chunk, so no query runs per record.
+    """
     cleaned = validate_record(SCHEMAS[resource], data, partial=False)
     obj = MODELS[resource]()
     if resource == "products" and cleaned.get("sku") is None:
         cleaned["sku"] = _next_sku()
-    _check_unique(resource, cleaned)
+    if not batch:
+        _check_unique(resource, cleaned)
     _apply(obj, cleaned)
     db.session.add(obj)
-    _flush(resource)
+    if not batch:
+        _flush(resource)
     return obj
 
 
-def update_record(obj, data: Any, *, acting_user: User | None = None, expected_version: int | None = None):
-    """Validate a partial update and apply it to obj; return obj flushed."""
+def update_record(obj, data: Any, *, acting_user: User | None = None, expected_version: int | None = None,
+                  batch: bool = False):
+    """Validate a partial update and apply it to obj; return obj flushed (batch=True: as in create_record)."""
     resource = _resource_of(obj)
     check_version(obj, expected_version)
     cleaned = validate_record(SCHEMAS[resource], data, partial=True)
     changed = {k: v for k, v in cleaned.items() if k == "password" or getattr(obj, k) != v}
     if isinstance(obj, User):
         _check_user_update(obj, changed, acting_user)
-    _check_unique(resource, changed, exclude_id=obj.id)
+    if not batch:
+        _check_unique(resource, changed, exclude_id=obj.id)
     _apply(obj, changed)
-    _flush(resource)
+    if not batch:
+        _flush(resource)
     return obj
+
+
+def flush_records(resource: str) -> None:
+    """Flush a batch of created/updated records of resource, mapping constraint errors to Conflict."""
+    _flush(resource)
+
+
+def generate_skus(count: int, reserved: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Return count unused SKUs in the server's format, none in reserved (one query per 1000)."""
+    skus: list[str] = []
+    number = db.session.scalar(select(func.max(Product.id))) or 0
+    while len(skus) < count:
+        candidates = [f"P-{n:06d}" for n in range(number + 1, number + 1 + min(count - len(skus), 1000))]
+        number += len(candidates)
+        stored = set(db.session.scalars(select(Product.sku).where(Product.sku.in_(candidates))))
+        skus.extend(c for c in candidates if c not in stored and c not in reserved)
+    return skus
 
 
 def delete_record(obj, *, acting_user: User | None = None, expected_version: int | None = None) -> None:
