@@ -52,3 +52,32 @@ def test_giving_users_create_to_manager_shows_the_create_control(app, signed_in,
     monkeypatch.setitem(roles.ROLE_MATRIX["users"], "manager", ("read", "create"))
     assert "/admin/users/new/" in panel.client.get("/admin/users/").get_data(as_text=True)
     assert panel.client.get("/admin/users/new/").status_code == 200
+
+
+def test_api_and_panel_follow_one_matrix(app, client, make_user, signed_in, monkeypatch):
+    """Issue 4's proof: one edit of the matrix moves the API's statuses, `me`, and the panel together."""
+    from tests.api.conftest import TokenFactory
+
+    with app.app_context():
+        ada = create_customer()
+        bob = create_customer(name="Bob", email="bob@example.com")
+    tokens = TokenFactory(app, make_user)
+    panel = signed_in("user")
+    me = client.get("/api/auth/me", headers=tokens("user")).get_json()
+    assert "delete" in me["permissions"]["customers"]
+
+    monkeypatch.setitem(roles.ROLE_MATRIX["customers"], "user",
+                        tuple(v for v in roles.ROLE_MATRIX["customers"]["user"] if v != "delete"))
+
+    me = client.get("/api/auth/me", headers=tokens("user")).get_json()
+    assert "delete" not in me["permissions"]["customers"] and "read" in me["permissions"]["customers"]
+    assert client.delete(f"/api/customers/{ada.id}", headers=tokens("user")).status_code == 403
+    assert client.get(f"/api/customers/{ada.id}", headers=tokens("user")).status_code == 200
+    html = panel.client.get("/admin/customers/").get_data(as_text=True)
+    assert 'action="/admin/customers/delete/"' not in html
+    assert panel.post("/admin/customers/delete/", {"id": str(ada.id)}).status_code == 403
+    # The other roles are untouched: a manager still deletes through the API.
+    assert client.delete(f"/api/customers/{bob.id}", headers=tokens("manager")).status_code == 204
+    with app.app_context():
+        assert db.session.get(Customer, ada.id) is not None
+        assert db.session.get(Customer, bob.id) is None
