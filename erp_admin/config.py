@@ -43,6 +43,7 @@ class Defaults:
     # Largest request body anywhere (CSV imports); JSON bodies are held to API_MAX_BODY.
     MAX_CONTENT_LENGTH = 10 * MiB
     API_MAX_BODY = 1 * MiB
+    FORM_MAX_BODY = 1 * MiB  # panel and login forms (multipart uploads: MAX_CONTENT_LENGTH)
     IMPORT_MAX_BYTES = 10 * MiB
     IMPORT_MAX_ROWS = 100_000
     API_DEFAULT_LIMIT = 1000

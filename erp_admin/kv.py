@@ -23,3 +23,21 @@ def redis_client() -> redis.Redis:
 def redis_key(*parts: str) -> str:
     """Return a key under the configured prefix, so several apps can share one Redis."""
     return current_app.config["REDIS_KEY_PREFIX"] + ":".join(parts)
+
+
+# Per process: True while Redis is failing, so an outage is logged once, not on every request.
+_outage = {"down": False}
+
+
+def redis_failed(consequence: str, exc: Exception) -> None:
+    """Note a failed Redis call; log a warning (with consequence) when an outage begins."""
+    if not _outage["down"]:
+        _outage["down"] = True
+        current_app.logger.warning("Redis unavailable (%s): %s", type(exc).__name__, consequence)
+
+
+def redis_succeeded() -> None:
+    """Note a successful Redis call; log when an outage ends."""
+    if _outage["down"]:
+        _outage["down"] = False
+        current_app.logger.warning("Redis reachable again: shared revocation and throttling are back in Redis")

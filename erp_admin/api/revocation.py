@@ -1,18 +1,29 @@
 """Revoked tokens, shared by every worker: the revoked_tokens table, or Redis when REDIS_URL is set.
 
-A Redis outage fails closed: checking a token raises, and the request is
-refused (503) instead of accepting a token that may have been revoked.
+A Redis outage fails closed: checking a token raises RevocationUnavailable,
+and the request is refused (401) instead of accepting a token that may have
+been revoked. Logout during the outage answers 503: the revocation cannot be
+stored, and the client must know its token was not revoked.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import redis
 from sqlalchemy import delete, select
 
+from erp_admin.auth.access import NotAuthenticated
+
 from erp_admin.extensions import db
-from erp_admin.kv import redis_client, redis_enabled, redis_key
+from erp_admin.kv import redis_client, redis_enabled, redis_failed, redis_key, redis_succeeded
 from erp_admin.models import RevokedToken
 from erp_admin.models.base import utcnow
+
+FAIL_CLOSED = "token revocation fails closed: every bearer token is refused (401) until Redis is back"
+
+
+class RevocationUnavailable(NotAuthenticated):
+    """The revocation store cannot be read: the token is refused (fail closed)."""
 
 
 def revoke(jti: str, expires_at: datetime) -> None:
@@ -30,7 +41,13 @@ def revoke(jti: str, expires_at: datetime) -> None:
 def is_revoked(jti: str) -> bool:
     """Return True when the token jti was revoked."""
     if redis_enabled():
-        return bool(redis_client().exists(redis_key("revoked", jti)))
+        try:
+            found = redis_client().exists(redis_key("revoked", jti))
+        except redis.RedisError as exc:
+            redis_failed(FAIL_CLOSED, exc)
+            raise RevocationUnavailable("The token cannot be checked right now; sign in again shortly.") from None
+        redis_succeeded()
+        return bool(found)
     return db.session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti)) is not None
 
 

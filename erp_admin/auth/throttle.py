@@ -2,23 +2,26 @@
 
 Counters live in Redis when REDIS_URL is set, otherwise in the database (table
 throttle_counters), so every worker and process agrees; fixed windows of
-LOGIN_RATE_WINDOW seconds. A Redis outage fails closed: the error propagates
-and the login is refused rather than let through unthrottled.
+LOGIN_RATE_WINDOW seconds. During a Redis outage the counters fall back to
+the database (logged once per outage), so logins stay throttled and possible.
 """
 from __future__ import annotations
 
 import math
 from datetime import timedelta
 
+import redis
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from erp_admin.extensions import db
-from erp_admin.kv import redis_client, redis_enabled, redis_key
+from erp_admin.kv import redis_client, redis_enabled, redis_failed, redis_key, redis_succeeded
 from erp_admin.models import ThrottleCounter
 from erp_admin.models.base import utcnow
+
+FALLBACK = "login throttling falls back to the database counters until Redis is back"
 
 
 def throttle_keys(client_addr: str | None, username: str | None) -> list[str]:
@@ -33,7 +36,13 @@ def retry_after(keys: list[str]) -> int | None:
     """Return seconds to wait when any key is over the limit, else None."""
     limit = current_app.config["LOGIN_RATE_LIMIT"]
     if redis_enabled():
-        return _redis_retry_after(keys, limit)
+        try:
+            wait = _redis_retry_after(keys, limit)
+        except redis.RedisError as exc:
+            redis_failed(FALLBACK, exc)
+        else:
+            redis_succeeded()
+            return wait
     window = timedelta(seconds=current_app.config["LOGIN_RATE_WINDOW"])
     now = utcnow()
     rows = db.session.execute(
@@ -50,8 +59,13 @@ def retry_after(keys: list[str]) -> int | None:
 def record_failure(keys: list[str]) -> None:
     """Count one failed login against each key (atomic per key; the caller commits)."""
     if redis_enabled():
-        _redis_record_failure(keys)
-        return
+        try:
+            _redis_record_failure(keys)
+        except redis.RedisError as exc:
+            redis_failed(FALLBACK, exc)
+        else:
+            redis_succeeded()
+            return
     window = timedelta(seconds=current_app.config["LOGIN_RATE_WINDOW"])
     now = utcnow()
     for key in keys:
