@@ -33,6 +33,8 @@ class Defaults:
     DB_RETRY_ATTEMPTS = 5
     DB_RETRY_BACKOFF_MS = 20
     REDIS_KEY_PREFIX = "erp:"  # every Redis key this app writes starts with it
+    REDIS_TIMEOUT = 2.0  # seconds to connect to / hear from Redis before a call fails
+    REDIS_RECHECK_INTERVAL = 5.0  # seconds after a failed Redis call before Redis is tried again
 
     JWT_ALGORITHM = "HS256"
     JWT_DECODE_ALGORITHMS = ["HS256"]

@@ -15,11 +15,9 @@ from sqlalchemy import delete, select
 from erp_admin.auth.access import NotAuthenticated
 
 from erp_admin.extensions import db
-from erp_admin.kv import redis_client, redis_enabled, redis_failed, redis_key, redis_succeeded
+from erp_admin.kv import redis_call, redis_enabled, redis_key
 from erp_admin.models import RevokedToken
 from erp_admin.models.base import utcnow
-
-FAIL_CLOSED = "token revocation fails closed: every bearer token is refused (401) until Redis is back"
 
 
 class RevocationUnavailable(NotAuthenticated):
@@ -30,7 +28,7 @@ def revoke(jti: str, expires_at: datetime) -> None:
     """Revoke the token jti until it would have expired anyway (DB: the caller commits)."""
     if redis_enabled():
         ttl = max(1, int((expires_at - utcnow()).total_seconds()) + 1)
-        redis_client().set(redis_key("revoked", jti), b"1", ex=ttl)
+        redis_call(lambda client: client.set(redis_key("revoked", jti), b"1", ex=ttl))  # fails: 503
         return
     if db.session.get(RevokedToken, jti) is None:
         db.session.add(RevokedToken(jti=jti, expires_at=expires_at))
@@ -42,12 +40,9 @@ def is_revoked(jti: str) -> bool:
     """Return True when the token jti was revoked."""
     if redis_enabled():
         try:
-            found = redis_client().exists(redis_key("revoked", jti))
-        except redis.RedisError as exc:
-            redis_failed(FAIL_CLOSED, exc)
+            return bool(redis_call(lambda client: client.exists(redis_key("revoked", jti))))
+        except redis.RedisError:
             raise RevocationUnavailable("The token cannot be checked right now; sign in again shortly.") from None
-        redis_succeeded()
-        return bool(found)
     return db.session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti)) is not None
 
 

@@ -17,11 +17,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from erp_admin.extensions import db
-from erp_admin.kv import redis_client, redis_enabled, redis_failed, redis_key, redis_succeeded
+from erp_admin.kv import redis_call, redis_enabled, redis_key
 from erp_admin.models import ThrottleCounter
 from erp_admin.models.base import utcnow
-
-FALLBACK = "login throttling falls back to the database counters until Redis is back"
 
 
 def throttle_keys(client_addr: str | None, username: str | None) -> list[str]:
@@ -37,12 +35,9 @@ def retry_after(keys: list[str]) -> int | None:
     limit = current_app.config["LOGIN_RATE_LIMIT"]
     if redis_enabled():
         try:
-            wait = _redis_retry_after(keys, limit)
-        except redis.RedisError as exc:
-            redis_failed(FALLBACK, exc)
-        else:
-            redis_succeeded()
-            return wait
+            return redis_call(lambda client: _redis_retry_after(client, keys, limit))
+        except redis.RedisError:
+            pass  # counted in the database meanwhile (redis_call has logged the outage)
     window = timedelta(seconds=current_app.config["LOGIN_RATE_WINDOW"])
     now = utcnow()
     rows = db.session.execute(
@@ -60,12 +55,10 @@ def record_failure(keys: list[str]) -> None:
     """Count one failed login against each key (atomic per key; the caller commits)."""
     if redis_enabled():
         try:
-            _redis_record_failure(keys)
-        except redis.RedisError as exc:
-            redis_failed(FALLBACK, exc)
-        else:
-            redis_succeeded()
+            redis_call(lambda client: _redis_record_failure(client, keys))
             return
+        except redis.RedisError:
+            pass
     window = timedelta(seconds=current_app.config["LOGIN_RATE_WINDOW"])
     now = utcnow()
     for key in keys:
@@ -83,8 +76,7 @@ def record_failure(keys: list[str]) -> None:
         )
 
 
-def _redis_retry_after(keys: list[str], limit: int) -> int | None:
-    client = redis_client()
+def _redis_retry_after(client, keys: list[str], limit: int) -> int | None:
     pipe = client.pipeline(transaction=False)
     for key in keys:
         pipe.get(redis_key(key))
@@ -98,9 +90,8 @@ def _redis_retry_after(keys: list[str], limit: int) -> int | None:
     return max(1, math.ceil(max(waits))) if waits else None
 
 
-def _redis_record_failure(keys: list[str]) -> None:
+def _redis_record_failure(client, keys: list[str]) -> None:
     window = int(current_app.config["LOGIN_RATE_WINDOW"])
-    client = redis_client()
     pipe = client.pipeline(transaction=True)
     for key in keys:
         # INCR then EXPIRE NX: the first failure opens the window, later ones keep its end.

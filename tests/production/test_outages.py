@@ -111,7 +111,9 @@ def redis_behind_proxy(database_url, instance_path):
     target = parse_url(REDIS_URL)
     proxy = TcpProxy(target.get("host", "127.0.0.1"), target.get("port", 6379))
     prefix = unique_prefix("outage")
+    # REDIS_RECHECK_INTERVAL=0: Redis is tried on every request, so restore() takes effect at once.
     app = create_app(make_config(database_url, instance_path, REDIS_KEY_PREFIX=prefix, LOGIN_RATE_LIMIT=3,
+                                 REDIS_RECHECK_INTERVAL=0,
                                  REDIS_URL=f"redis://127.0.0.1:{proxy.port}/{target.get('db', 0)}"))
     try:
         yield app, proxy
@@ -155,7 +157,7 @@ def test_redis_down_refuses_tokens_with_401_and_throttles_in_the_database(redis_
     assert int(throttled.headers["Retry-After"]) >= 1
     warnings = _redis_warnings(caplog)
     assert len(warnings) == 1, warnings  # once per outage, not per request
-    assert "fails closed" in warnings[0] or "falls back to the database" in warnings[0]
+    assert "fails closed" in warnings[0] and "falls back to the database" in warnings[0]
 
     proxy.restore()
     assert client.get("/api/auth/me", headers=me).status_code == 200
@@ -198,3 +200,58 @@ def test_panel_login_works_while_redis_is_down(redis_behind_proxy):
     signed_in = panel.login("manager")
     assert signed_in.status_code == 302
     assert panel.client.get("/admin/products/").status_code == 200
+
+
+class HungRedis:
+    """A listener that accepts connections and never answers: Redis hung, not refused. Counts connections."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self):
+        self.sock.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+def test_a_hung_redis_is_not_retried_on_every_request(database_url, instance_path, caplog):
+    """After a failed call Redis is left alone for REDIS_RECHECK_INTERVAL: one timeout, not one per request."""
+    from erp_admin import create_app
+
+    hung = HungRedis()
+    app = create_app(make_config(database_url, instance_path, REDIS_URL=f"redis://127.0.0.1:{hung.port}/0",
+                                 REDIS_TIMEOUT=0.2, REDIS_RECHECK_INTERVAL=3600))
+    try:
+        client = app.test_client()
+        pair = _tokens(app, "rosa", "user")
+        caplog.set_level(logging.WARNING)
+        assert_problem(client.get("/api/auth/me", headers=bearer(pair["access_token"])), 401)
+        tried = len(hung.accepted)
+        assert tried >= 1
+        for _ in range(5):
+            assert_problem(client.get("/api/auth/me", headers=bearer(pair["access_token"])), 401)
+        assert client.post("/api/auth/login", json={"username": "rosa", "password": "password123"}).status_code == 200
+        assert len(hung.accepted) == tried  # not contacted again within the interval
+        assert len(_redis_warnings(caplog)) == 1
+        app.config["REDIS_RECHECK_INTERVAL"] = 0
+        assert_problem(client.get("/api/auth/me", headers=bearer(pair["access_token"])), 401)
+        assert len(hung.accepted) > tried  # the interval over: tried again
+    finally:
+        hung.close()
+        empty_database(app)
