@@ -17,6 +17,7 @@ __all__ = ["ConfigError", "create_app"]
 def create_app(test_config: dict | None = None) -> Flask:
     """Build and return a configured ERP Admin application."""
     from erp_admin import admin, api, audit, cli, database, errors, observability, proxy
+    from erp_admin import limits
     from erp_admin.auth import sessions
     from erp_admin.config import load_config
     from erp_admin.extensions import csrf
@@ -29,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     proxy.init_app(app)
     observability.init_app(app)
+    limits.init_app(app)
     database.init_app(app)
     csrf.init_app(app)
     sessions.init_app(app)

@@ -33,6 +33,8 @@ class Defaults:
     DB_RETRY_ATTEMPTS = 5
     DB_RETRY_BACKOFF_MS = 20
     REDIS_KEY_PREFIX = "erp:"  # every Redis key this app writes starts with it
+    REDIS_TIMEOUT = 2.0  # seconds to connect to / hear from Redis before a call fails
+    REDIS_RECHECK_INTERVAL = 5.0  # seconds after a failed Redis call before Redis is tried again
 
     JWT_ALGORITHM = "HS256"
     JWT_DECODE_ALGORITHMS = ["HS256"]
@@ -43,6 +45,7 @@ class Defaults:
     # Largest request body anywhere (CSV imports); JSON bodies are held to API_MAX_BODY.
     MAX_CONTENT_LENGTH = 10 * MiB
     API_MAX_BODY = 1 * MiB
+    FORM_MAX_BODY = 1 * MiB  # panel and login forms (multipart uploads: MAX_CONTENT_LENGTH)
     IMPORT_MAX_BYTES = 10 * MiB
     IMPORT_MAX_ROWS = 100_000
     API_DEFAULT_LIMIT = 1000

@@ -79,7 +79,7 @@ def refresh():
 
 @route("/auth/logout", ["POST"], summary="Revoke the access token (and a refresh token)", tags=["auth"],
        body=Body(LOGOUT_SCHEMA, required=False), responses={204: Reply(None, description="Signed out")},
-       errors=(400, 413, 415, 422))
+       errors=(400, 413, 415, 422, 503))
 def logout():
     """Revoked for every worker and process (database or Redis)."""
     data = json_object(optional=True)

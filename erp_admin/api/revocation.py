@@ -1,25 +1,34 @@
 """Revoked tokens, shared by every worker: the revoked_tokens table, or Redis when REDIS_URL is set.
 
-A Redis outage fails closed: checking a token raises, and the request is
-refused (503) instead of accepting a token that may have been revoked.
+A Redis outage fails closed: checking a token raises RevocationUnavailable,
+and the request is refused (401) instead of accepting a token that may have
+been revoked. Logout during the outage answers 503: the revocation cannot be
+stored, and the client must know its token was not revoked.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import redis
 from sqlalchemy import delete, select
 
+from erp_admin.auth.access import NotAuthenticated
+
 from erp_admin.extensions import db
-from erp_admin.kv import redis_client, redis_enabled, redis_key
+from erp_admin.kv import redis_call, redis_enabled, redis_key
 from erp_admin.models import RevokedToken
 from erp_admin.models.base import utcnow
+
+
+class RevocationUnavailable(NotAuthenticated):
+    """The revocation store cannot be read: the token is refused (fail closed)."""
 
 
 def revoke(jti: str, expires_at: datetime) -> None:
     """Revoke the token jti until it would have expired anyway (DB: the caller commits)."""
     if redis_enabled():
         ttl = max(1, int((expires_at - utcnow()).total_seconds()) + 1)
-        redis_client().set(redis_key("revoked", jti), b"1", ex=ttl)
+        redis_call(lambda client: client.set(redis_key("revoked", jti), b"1", ex=ttl))  # fails: 503
         return
     if db.session.get(RevokedToken, jti) is None:
         db.session.add(RevokedToken(jti=jti, expires_at=expires_at))
@@ -30,7 +39,10 @@ def revoke(jti: str, expires_at: datetime) -> None:
 def is_revoked(jti: str) -> bool:
     """Return True when the token jti was revoked."""
     if redis_enabled():
-        return bool(redis_client().exists(redis_key("revoked", jti)))
+        try:
+            return bool(redis_call(lambda client: client.exists(redis_key("revoked", jti))))
+        except redis.RedisError:
+            raise RevocationUnavailable("The token cannot be checked right now; sign in again shortly.") from None
     return db.session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti)) is not None
 
 

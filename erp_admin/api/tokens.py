@@ -7,7 +7,7 @@ ends every earlier token. Every failure is one 401 problem with
 """
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import ExpiredSignatureError, PyJWTError
@@ -17,6 +17,7 @@ from erp_admin.audit.context import get_actor, set_actor, with_user
 from erp_admin.auth.access import NotAuthenticated, set_principal
 from erp_admin.extensions import db, jwt
 from erp_admin.models import User
+from erp_admin.services.errors import ServiceUnavailable
 
 REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "type", "tv")
 
@@ -54,6 +55,12 @@ def authenticate_request(*, refresh: bool = False) -> User:
         verify_jwt_in_request(refresh=refresh)
     except ExpiredSignatureError:
         raise InvalidToken("The token has expired.") from None
+    except revocation.RevocationUnavailable:
+        if request.endpoint == "api.logout":
+            # Refusing with 401 would read as "signed out"; the token was NOT revoked.
+            raise ServiceUnavailable("The sign-out cannot be stored right now; try again shortly.",
+                                     retry_after=5) from None
+        raise
     except (JWTExtendedException, PyJWTError) as exc:
         raise InvalidToken(_describe(exc)) from None
     from flask_jwt_extended import current_user

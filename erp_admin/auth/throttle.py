@@ -2,21 +2,22 @@
 
 Counters live in Redis when REDIS_URL is set, otherwise in the database (table
 throttle_counters), so every worker and process agrees; fixed windows of
-LOGIN_RATE_WINDOW seconds. A Redis outage fails closed: the error propagates
-and the login is refused rather than let through unthrottled.
+LOGIN_RATE_WINDOW seconds. During a Redis outage the counters fall back to
+the database (logged once per outage), so logins stay throttled and possible.
 """
 from __future__ import annotations
 
 import math
 from datetime import timedelta
 
+import redis
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from erp_admin.extensions import db
-from erp_admin.kv import redis_client, redis_enabled, redis_key
+from erp_admin.kv import redis_call, redis_enabled, redis_key
 from erp_admin.models import ThrottleCounter
 from erp_admin.models.base import utcnow
 
@@ -33,7 +34,10 @@ def retry_after(keys: list[str]) -> int | None:
     """Return seconds to wait when any key is over the limit, else None."""
     limit = current_app.config["LOGIN_RATE_LIMIT"]
     if redis_enabled():
-        return _redis_retry_after(keys, limit)
+        try:
+            return redis_call(lambda client: _redis_retry_after(client, keys, limit))
+        except redis.RedisError:
+            pass  # counted in the database meanwhile (redis_call has logged the outage)
     window = timedelta(seconds=current_app.config["LOGIN_RATE_WINDOW"])
     now = utcnow()
     rows = db.session.execute(
@@ -50,8 +54,11 @@ def retry_after(keys: list[str]) -> int | None:
 def record_failure(keys: list[str]) -> None:
     """Count one failed login against each key (atomic per key; the caller commits)."""
     if redis_enabled():
-        _redis_record_failure(keys)
-        return
+        try:
+            redis_call(lambda client: _redis_record_failure(client, keys))
+            return
+        except redis.RedisError:
+            pass
     window = timedelta(seconds=current_app.config["LOGIN_RATE_WINDOW"])
     now = utcnow()
     for key in keys:
@@ -69,8 +76,7 @@ def record_failure(keys: list[str]) -> None:
         )
 
 
-def _redis_retry_after(keys: list[str], limit: int) -> int | None:
-    client = redis_client()
+def _redis_retry_after(client, keys: list[str], limit: int) -> int | None:
     pipe = client.pipeline(transaction=False)
     for key in keys:
         pipe.get(redis_key(key))
@@ -84,9 +90,8 @@ def _redis_retry_after(keys: list[str], limit: int) -> int | None:
     return max(1, math.ceil(max(waits))) if waits else None
 
 
-def _redis_record_failure(keys: list[str]) -> None:
+def _redis_record_failure(client, keys: list[str]) -> None:
     window = int(current_app.config["LOGIN_RATE_WINDOW"])
-    client = redis_client()
     pipe = client.pipeline(transaction=True)
     for key in keys:
         # INCR then EXPIRE NX: the first failure opens the window, later ones keep its end.

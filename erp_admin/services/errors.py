@@ -45,3 +45,4 @@ class ServiceUnavailable(ServiceError):
     def __init__(self, detail: str, *, field: str | None = None, retry_after: int = 1):
         super().__init__(detail, field=field)
         self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}

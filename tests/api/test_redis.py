@@ -1,4 +1,4 @@
-"""Redis backends (REDIS_URL set): token revocation and login throttling; a Redis outage fails closed."""
+"""Redis backends (REDIS_URL set): token revocation and login throttling; a Redis outage fails closed (401)."""
 from __future__ import annotations
 
 import os
@@ -90,14 +90,16 @@ def test_throttle_counts_in_redis(redis_app):
 
 
 def test_redis_down_fails_closed(database_url, instance_path):
-    """An unreachable Redis refuses tokens and logins (503) instead of skipping the checks."""
+    """An unreachable Redis refuses tokens (401: fails closed); logins fall back to the database counters."""
     from erp_admin import create_app
 
     app = create_app(make_config(database_url, instance_path, REDIS_URL="redis://127.0.0.1:1/0"))
     try:
         client = app.test_client()
         pair = _user_tokens(app)
-        assert_problem(client.get("/api/auth/me", headers=bearer(pair["access_token"])), 503)
-        assert_problem(client.post("/api/auth/login", json={"username": "rosa", "password": "password123"}), 503)
+        refused = client.get("/api/auth/me", headers=bearer(pair["access_token"]))
+        assert_problem(refused, 401)
+        assert refused.headers["WWW-Authenticate"] == "Bearer"
+        assert client.post("/api/auth/login", json={"username": "rosa", "password": "password123"}).status_code == 200
     finally:
         empty_database(app)

@@ -1,0 +1,1 @@
+"""Production-path tests: gunicorn workers, outages, limits, query counts, log hygiene."""
