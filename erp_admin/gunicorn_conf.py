@@ -43,3 +43,7 @@ def post_fork(server, worker):
     if app is not None and hasattr(app, "app_context"):
         with app.app_context():
             db.engine.dispose(close=False)
+
+# gunicorn 27's control socket is one path per machine user (~/.gunicorn/gunicorn.ctl),
+# shared by every instance; this app needs no runtime control, so it stays off.
+control_socket_disable = os.environ.get("ERP_GUNICORN_CONTROL_SOCKET", "0") != "1"
