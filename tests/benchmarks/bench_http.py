@@ -24,6 +24,7 @@ machine compare the app with the floor of the same run.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -312,6 +313,8 @@ def main() -> None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
 
     work = Path(tempfile.mkdtemp(prefix="erp-bench-"))
+    if not args.keep:  # also when seeding or recording fails before the servers start
+        atexit.register(shutil.rmtree, work, True)
     db_path = Path(args.db).resolve() if args.db else work / "bench.db"
     env = dict(os.environ)
     env.update({
