@@ -20,6 +20,7 @@ from wtforms import HiddenField
 
 from erp_admin.extensions import db
 from erp_admin.schemas import ValidationFailed
+from erp_admin.search import SEARCH_COLUMNS, escape_like, search_clause
 from erp_admin.services.errors import PreconditionFailed, ServiceError
 from erp_admin.services.records import SCHEMAS, create_record, delete_record, update_record
 from erp_admin.admin.security import SecuredModelMixin
@@ -187,12 +188,16 @@ class RecordView(SecuredModelMixin, ModelView):
     # ---- lists: escaped search and a capped count ----------------------------------------
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        # Literal search like the API: % and _ match themselves.
+        # Literal search like the API: % and _ match themselves; each word must match.
+        indexed = SEARCH_COLUMNS.get(self.resource) == tuple(self.column_searchable_list)
         for term in search.split():
-            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            pattern = f"%{escaped.lower()}%"
-            columns = [getattr(self.model, name) for name in self.column_searchable_list]
-            condition = db.or_(*(func.lower(col).like(pattern, escape="\\") for col in columns))
+            if indexed:
+                # The API's own search (an index on products): the same matches for the same word.
+                condition = search_clause(self.model, self.resource, term, db.engine.dialect.name)
+            else:
+                pattern = f"%{escape_like(term).lower()}%"
+                columns = [getattr(self.model, name) for name in self.column_searchable_list]
+                condition = db.or_(*(func.lower(col).like(pattern, escape="\\") for col in columns))
             query = query.filter(condition)
             if count_query is not None:
                 count_query = count_query.filter(condition)

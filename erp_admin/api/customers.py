@@ -12,6 +12,7 @@ CUSTOMERS = ResourceAPI(
             "created_at": Customer.created_at, "updated_at": Customer.updated_at,
         },
         search=(Customer.name, Customer.email, Customer.company),
+        search_resource="customers",
         search_description="Case-insensitive substring of name, email or company (% and _ match themselves).",
         tiebreak=Customer.id,
     ),

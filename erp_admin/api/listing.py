@@ -1,7 +1,7 @@
 """Paged, sorted, searched and filtered lists: the query parameters and headers every list shares.
 
     spec = ListSpec(sort_fields={"id": Product.id, ...}, search=(Product.sku, ...),
-                    filters={"category": Filter(Product.category)})
+                    search_resource="products", filters={"category": Filter(Product.category)})
     query, page = apply_list_args(select(Product), spec)
     return list_response(query, page, serialize_product)
 """
@@ -19,6 +19,7 @@ from werkzeug.exceptions import BadRequest
 
 from erp_admin.api.registry import Param
 from erp_admin.extensions import db
+from erp_admin.search import SEARCH_COLUMNS, search_clause
 
 MAX_OFFSET = 2_147_483_647
 _UINT = re.compile(r"^[0-9]+$")
@@ -59,10 +60,17 @@ class Filter:
 class ListSpec:
     sort_fields: dict[str, Any]  # public name -> column
     search: tuple[Any, ...] = ()  # columns q searches (case-insensitive substring)
+    # The resource whose indexed search (erp_admin.search.search_clause) serves q; it
+    # searches the columns search.SEARCH_COLUMNS names, which must be the ones above.
+    search_resource: str = ""
     filters: dict[str, Filter] = field(default_factory=dict)
     tiebreak: Any = None  # a unique column appended to every sort (the primary key)
     default_sort: str = "id"
     search_description: str = ""
+
+    def __post_init__(self):
+        if self.search_resource and tuple(c.key for c in self.search) != SEARCH_COLUMNS[self.search_resource]:
+            raise ValueError(f"search columns differ from SEARCH_COLUMNS[{self.search_resource!r}]")
 
     def params(self) -> tuple[Param, ...]:
         """The documented query parameters of this list."""
@@ -135,6 +143,15 @@ def contains(column, pattern: str):
     return column.ilike(pattern, escape="\\")
 
 
+def search_condition(spec: ListSpec, q: str) -> ColumnElement[bool]:
+    """The WHERE clause for q: the resource's indexed search, else LIKE on the spec's columns."""
+    if spec.search_resource:
+        model = spec.search[0].class_
+        return search_clause(model, spec.search_resource, q, db.engine.dialect.name)
+    pattern = f"%{escape_like(q)}%"
+    return or_(*(contains(col, pattern) for col in spec.search))
+
+
 def apply_list_args(query: Select, spec: ListSpec) -> tuple[Select, Page]:
     """Apply q, the filters and sort from the query string to query; return it and the page."""
     page = parse_page()
@@ -144,8 +161,7 @@ def apply_list_args(query: Select, spec: ListSpec) -> tuple[Select, Page]:
         if len(q) > 200:
             raise BadRequest("q must be at most 200 characters.")
         if q:
-            pattern = f"%{escape_like(q)}%"
-            query = query.where(or_(*(contains(col, pattern) for col in spec.search)))
+            query = query.where(search_condition(spec, q))
     for name, flt in spec.filters.items():
         raw = args.get(name)
         if raw is not None:

@@ -13,6 +13,7 @@ PRODUCTS = ResourceAPI(
             "created_at": Product.created_at, "updated_at": Product.updated_at,
         },
         search=(Product.sku, Product.name, Product.category),
+        search_resource="products",
         search_description="Case-insensitive substring of sku, name or category (% and _ match themselves).",
         filters={
             "category": Filter(Product.category, description="Exact category."),

@@ -7,9 +7,16 @@ ends every earlier token. Every failure is one 401 problem with
 """
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+import re
+
+import jwt as pyjwt
+from flask import Flask, current_app, g, request
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, verify_jwt_in_request
-from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_jwt_extended.config import config as jwt_config
+from flask_jwt_extended.exceptions import (
+    InvalidHeaderError, JWTDecodeError, JWTExtendedException, NoAuthorizationError, RevokedTokenError,
+    UserLookupError, WrongTokenError,
+)
 from jwt import ExpiredSignatureError, PyJWTError
 
 from erp_admin.api import revocation
@@ -52,7 +59,10 @@ def access_lifetime_seconds() -> int:
 def authenticate_request(*, refresh: bool = False) -> User:
     """Verify the request's bearer token and return its user, or raise InvalidToken (401)."""
     try:
-        verify_jwt_in_request(refresh=refresh)
+        if request.method in jwt_config.exempt_methods or not jwt_config.header_type:
+            verify_jwt_in_request(refresh=refresh)
+        else:
+            _verify_bearer_token(refresh)
     except ExpiredSignatureError:
         raise InvalidToken("The token has expired.") from None
     except revocation.RevocationUnavailable:
@@ -69,6 +79,50 @@ def authenticate_request(*, refresh: bool = False) -> User:
     set_principal(user)
     set_actor(with_user(get_actor(), user))
     return user
+
+
+def _verify_bearer_token(refresh: bool) -> None:
+    """verify_jwt_in_request(refresh=...) for a header token, parsing the token once.
+
+    flask-jwt-extended parses and checks the token four times per request
+    (about 1.5 ms of CPU, a quarter of a small API request); this does the same
+    checks in the same order with one decode: signature, exp/nbf/iat, audience,
+    issuer, the identity claim, the token type, revocation, then the user
+    lookup, and leaves the result where get_jwt() and current_user read it.
+    """
+    name, kind = jwt_config.header_name, jwt_config.header_type
+    header = request.headers.get(name, "").strip().strip(",")
+    if not header:
+        raise NoAuthorizationError(f"Missing {name} Header")
+    values = [v for v in re.split(r",\s*", header) if v and v.split()[0] == kind]
+    if len(values) != 1:
+        raise NoAuthorizationError(f"Missing '{kind}' type in '{name}' header.")
+    parts = values[0].split()
+    if len(parts) != 2:
+        raise InvalidHeaderError(f"Bad {name} header. Expected '{name}: {kind} <JWT>'")
+    decoded = pyjwt.decode_complete(
+        parts[1], jwt_config.decode_key, algorithms=jwt_config.decode_algorithms,
+        audience=jwt_config.decode_audience, issuer=jwt_config.decode_issuer, leeway=jwt_config.leeway,
+        options={"verify_aud": jwt_config.decode_audience is not None, "verify_sub": jwt_config.verify_sub},
+    )
+    jwt_header, claims = decoded["header"], decoded["payload"]
+    if jwt_config.identity_claim_key not in claims:
+        raise JWTDecodeError(f"Missing claim: {jwt_config.identity_claim_key}")
+    claims.setdefault("type", "access")
+    claims.setdefault("fresh", False)
+    claims.setdefault("jti", None)
+    if claims["type"] != ("refresh" if refresh else "access"):
+        raise WrongTokenError(f"Only {'refresh' if refresh else 'access'} tokens are allowed")
+    if _is_revoked(jwt_header, claims):
+        raise RevokedTokenError(jwt_header, claims)
+    user = _load_user(jwt_header, claims)
+    if user is None:
+        raise UserLookupError("Failed to load user", jwt_header, claims)
+    # Where flask-jwt-extended's verify_jwt_in_request leaves them (get_jwt, current_user).
+    g._jwt_extended_jwt_user = {"loaded_user": user}
+    g._jwt_extended_jwt_header = jwt_header
+    g._jwt_extended_jwt = claims
+    g._jwt_extended_jwt_location = "headers"
 
 
 def _describe(exc: Exception) -> str:

@@ -29,6 +29,7 @@ USERS = ResourceAPI(
             "last_login_at": User.last_login_at,
         },
         search=(User.username, User.email, User.full_name),
+        search_resource="users",
         search_description="Case-insensitive substring of username, email or full_name (% and _ match themselves).",
         filters={
             "role": Filter(User.role, kind="choice", choices=ROLES, description="Exact role."),

@@ -1,9 +1,14 @@
-"""The performance floor: a bare WSGI app (no framework) doing the same SQL as ERP Admin.
+"""The performance floor: a bare WSGI app (no framework) running exactly the SQL ERP Admin runs.
 
-It decodes the bearer token with PyJWT, looks the user up, checks revocation,
-and runs the list / get queries ERP Admin runs, with one sqlite3 (or psycopg)
-connection per worker, serialising with `json`. bench_http.py runs it under
-the same `gunicorn -w 2` as the app and prints the app's ratio to it.
+bench_http.py records the statements the app sends to the database for
+GET /api/products?limit=&offset= and GET /api/products/<id> (see its
+--show-sql) and hands them over in the JSON file FLOOR_SQL_FILE; this app
+runs those very statements, in the same order, with the same parameters:
+BEGIN, the revocation check, the per-request user lookup, the count and the
+page (list) or the row (get), then ROLLBACK as the app's session does. It
+decodes the bearer token with PyJWT, refuses inactive users and stale token
+versions like the app, uses one sqlite3 connection per worker and `json`.
+bench_http.py runs it under the same `gunicorn -w 2` and prints the app's ratio to it.
 """
 from __future__ import annotations
 
@@ -18,37 +23,56 @@ import jwt
 
 DB_PATH = os.environ["FLOOR_SQLITE_PATH"]
 JWT_KEY = os.environ["FLOOR_JWT_SECRET_KEY"]
+PRODUCT_PATH = re.compile(r"^/api/products/(\d+)$")
 _conn = None
 
-# The statements below are the ones ERP Admin logs for GET /api/products and
-# GET /api/products/<id> (see bench_http.py --show-sql); keep them in step.
-USER_SQL = ("SELECT users.id, users.username, users.email, users.full_name, users.role, users.is_active, "
-            "users.password_hash, users.token_version, users.last_login_at, users.version, users.created_at, "
-            "users.updated_at FROM users WHERE users.id = ?")
-REVOKED_SQL = "SELECT revoked_tokens.jti FROM revoked_tokens WHERE revoked_tokens.jti = ?"
-COLUMNS = ("id", "sku", "name", "description", "category", "price", "quantity", "reorder_level",
-           "created_at", "updated_at", "version")
-SELECT_PRODUCT = "SELECT " + ", ".join(f"products.{c}" for c in COLUMNS) + " FROM products"
-COUNT_SQL = "SELECT count(*) AS count_1 FROM products"
-LIST_SQL = SELECT_PRODUCT + " ORDER BY products.id LIMIT ? OFFSET ?"
-GET_SQL = SELECT_PRODUCT + " WHERE products.id = ?"
-PRODUCT_PATH = re.compile(r"^/api/products/(\d+)$")
+
+def _load_statements() -> dict[str, list[tuple[str, str]]]:
+    """{"list": [(kind, sql)], "get": [...]}: kind names the parameters each statement takes."""
+    with open(os.environ["FLOOR_SQL_FILE"]) as fh:
+        recorded = json.load(fh)
+    plans = {}
+    for scenario, statements in recorded.items():
+        plan = []
+        for sql in statements:
+            if sql.strip().upper().startswith("BEGIN"):
+                kind = "begin"
+            elif "FROM revoked_tokens" in sql:
+                kind = "revoked"
+            elif "FROM users" in sql:
+                kind = "user"
+            elif "count(" in sql.lower():
+                kind = "count"
+            elif "LIMIT" in sql:
+                kind = "page"
+            elif "WHERE products.id" in sql:
+                kind = "row"
+            else:
+                raise SystemExit(f"floor: no parameters known for {sql!r}")
+            plan.append((kind, sql))
+        plans[scenario] = plan
+    return plans
+
+
+PLANS = _load_statements()
 
 
 def _db():
     global _conn
     if _conn is None:
-        _conn = sqlite3.connect(DB_PATH, check_same_thread=False)
+        # Autocommit mode: the recorded BEGIN starts the transaction, as in the app.
+        _conn = sqlite3.connect(DB_PATH, check_same_thread=False, isolation_level=None)
         _conn.execute("PRAGMA journal_mode=WAL")
     return _conn
 
 
 def _iso(value):
+    # The app's iso(): stored naive UTC "YYYY-MM-DD HH:MM:SS.ffffff" → "YYYY-MM-DDTHH:MM:SS.fffZ".
     return None if value is None else str(value).replace(" ", "T")[:23] + "Z"
 
 
-def _product(row):
-    item = dict(zip(COLUMNS, row))
+def _product(columns, row):
+    item = dict(zip(columns, row))
     item["price"] = float(Decimal(str(item["price"])))
     item["low_stock"] = item["quantity"] <= item["reorder_level"]
     item["created_at"] = _iso(item["created_at"])
@@ -62,37 +86,53 @@ def _respond(start_response, status, body, headers=()):
     return [data]
 
 
+def _unauthorized(start_response):
+    return _respond(start_response, "401 Unauthorized", {"title": "Unauthorized"})
+
+
 def app(environ, start_response):
     auth = environ.get("HTTP_AUTHORIZATION", "")
     try:
         claims = jwt.decode(auth.removeprefix("Bearer "), JWT_KEY, algorithms=["HS256"])
     except jwt.PyJWTError:
-        return _respond(start_response, "401 Unauthorized", {"title": "Unauthorized"})
-    conn = _db()
-    cur = conn.cursor()
-    cur.execute("BEGIN")
-    user = cur.execute(USER_SQL, (int(claims["sub"]),)).fetchone()
-    revoked = cur.execute(REVOKED_SQL, (claims["jti"],)).fetchone()
-    if user is None or revoked is not None:
-        cur.execute("ROLLBACK")
-        return _respond(start_response, "401 Unauthorized", {"title": "Unauthorized"})
+        return _unauthorized(start_response)
     path = environ.get("PATH_INFO", "")
-    try:
-        if path == "/api/products":
-            query = parse_qs(environ.get("QUERY_STRING", ""))
-            limit = int(query.get("limit", ["1000"])[0])
-            offset = int(query.get("offset", ["0"])[0])
-            total = cur.execute(COUNT_SQL).fetchone()[0]
-            rows = cur.execute(LIST_SQL, (limit, offset)).fetchall()
-            return _respond(start_response, "200 OK", [_product(r) for r in rows],
-                            [("X-Total-Count", str(total))])
-        match = PRODUCT_PATH.match(path)
-        if match:
-            row = cur.execute(GET_SQL, (int(match.group(1)),)).fetchone()
-            if row is None:
-                return _respond(start_response, "404 Not Found", {"title": "Not Found"})
-            product = _product(row)
-            return _respond(start_response, "200 OK", product, [("ETag", f'"{product["version"]}"')])
+    match = PRODUCT_PATH.match(path)
+    if path == "/api/products":
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        args = {"page": (int(query.get("limit", ["1000"])[0]), int(query.get("offset", ["0"])[0]))}
+        plan = PLANS["list"]
+    elif match:
+        args = {"row": (int(match.group(1)),)}
+        plan = PLANS["get"]
+    else:
         return _respond(start_response, "404 Not Found", {"title": "Not Found"})
+    args.update(begin=(), count=(), revoked=(claims["jti"],), user=(int(claims["sub"]),))
+    cur = _db().cursor()
+    results = {}
+    try:
+        for kind, sql in plan:
+            cur.execute(sql, args[kind])
+            if kind == "revoked" and cur.fetchone() is not None:
+                return _unauthorized(start_response)
+            if kind == "user":
+                user = cur.fetchone()
+                columns = [d[0] for d in cur.description]
+                if user is None:
+                    return _unauthorized(start_response)
+                user = dict(zip(columns, user))
+                if not user["users_is_active"] or user["users_token_version"] != claims["tv"]:
+                    return _unauthorized(start_response)
+            elif kind in ("count", "page", "row"):
+                results[kind] = (cur.fetchall(), [d[0].removeprefix("products_") for d in cur.description])
     finally:
-        cur.execute("COMMIT")
+        cur.execute("ROLLBACK")
+    if "page" in results:
+        rows, columns = results["page"]
+        return _respond(start_response, "200 OK", [_product(columns, r) for r in rows],
+                        [("X-Total-Count", str(results["count"][0][0][0]))])
+    rows, columns = results["row"]
+    if not rows:
+        return _respond(start_response, "404 Not Found", {"title": "Not Found"})
+    product = _product(columns, rows[0])
+    return _respond(start_response, "200 OK", product, [("ETag", f'"{product["version"]}"')])
