@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -48,7 +49,7 @@ from erp_admin.services.records import generate_skus, integrity_conflict
 CHUNK = 1000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Spec:
     name: str
     model: type
@@ -63,9 +64,16 @@ class _Spec:
     def entity(self) -> str:
         return AUDITED[self.model]
 
-    @property
+    @cached_property
     def fields(self) -> tuple[str, ...]:
         return logged_fields(self.model)
+
+    @cached_property
+    def defaults(self) -> dict[str, Any]:
+        """Each field's value when a new row leaves it out: its column's scalar default, else None."""
+        columns = self.table.c
+        return {f: columns[f].default.arg if columns[f].default is not None and columns[f].default.is_scalar
+                else None for f in self.fields}
 
 
 _SPECS = {
@@ -215,15 +223,12 @@ def _spec(resource: str) -> _Spec:
 
 def _complete(spec: _Spec, row: Mapping[str, Any]) -> dict[str, Any]:
     """Return row with every logged field, a missing one as its column default (what the ORM would store)."""
+    if len(row) == len(spec.fields) and all(f in row for f in spec.fields):
+        return dict(row)
     unknown = set(row) - set(spec.fields)
     if unknown:
         raise ValueError(f"not a writable field of {spec.name}: {sorted(unknown)}")
-    complete = dict(row)
-    for field in spec.fields:
-        if field not in complete:
-            default = spec.table.c[field].default
-            complete[field] = default.arg if default is not None and default.is_scalar else None
-    return complete
+    return {**spec.defaults, **row}
 
 
 def _give_skus(rows: list[dict[str, Any]]) -> None:
@@ -262,11 +267,12 @@ def _append_to_logs(movements: list[dict], entries: list[dict], now) -> None:
 
 def _expire_loaded(spec: _Spec, ids: list[int]) -> None:
     # Objects of these records already in the session hold the old values and version.
-    identity_map = db.session.identity_map
-    for record_id in ids:
-        obj = identity_map.get(db.session.identity_key(spec.model, record_id))
-        if obj is not None:
-            db.session.expire(obj)
+    loaded = [obj for obj in db.session.identity_map.values() if isinstance(obj, spec.model)]
+    if loaded:
+        changed = set(ids)
+        for obj in loaded:
+            if obj.id in changed:
+                db.session.expire(obj)
 
 
 def _fail(error: Conflict):
