@@ -194,7 +194,8 @@ def bulk_update(resource: str, updates: Sequence[RecordUpdate | tuple], *, reaso
             by_fields[tuple(diff)].append({"b_id": row.id, "b_version": row.version,
                                            **{f"v_{f}": new for f, (_old, new) in diff.items()}})
             if "quantity" in diff:
-                (old, new), after = diff["quantity"], {**row._mapping, **{f: v[1] for f, v in diff.items()}}
+                old, new = diff["quantity"]
+                after = {**row._mapping, **data}  # the record as this update leaves it
                 movements.append(movement_values(row.id, after["sku"], after["name"], new - old, new, reason, actor))
             entries.append(entry_values("update", spec.entity, row.id, diff, actor=actor))
         for fields, params in by_fields.items():
