@@ -1,8 +1,8 @@
 """Synthetic products for trying the app at scale (`flask erp seed --products N`).
 
-Rows are inserted in bulk, bypassing the ORM's per-object flush for speed, so
-this module writes each product's opening stock movement and audit entry
-itself, exactly as adjust_stock does: the ledger stays complete.
+Rows are inserted in bulk, bypassing the ORM's per-object flush for speed,
+through services.bulk, which writes each product's opening stock movement and
+audit entry as the session events would: the ledger stays complete.
 """
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import random
 from collections.abc import Callable
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from erp_admin.audit.context import get_actor
 from erp_admin.extensions import db
-from erp_admin.models import AuditEntry, Product, StockMovement
-from erp_admin.models.base import utcnow
+from erp_admin.inventory.stock import CREATE_REASON
+from erp_admin.models import Product
+from erp_admin.services.bulk import bulk_create
 
 CATEGORIES = [
     "Electronics", "Furniture", "Office Supplies", "Tools", "Kitchen", "Garden", "Lighting",
@@ -51,42 +51,13 @@ def add_synthetic_products(count: int, *, seed: int = 1, progress: Callable[[int
     """Insert count synthetic products with their movements and audit entries; return how many."""
     rng = random.Random(seed)
     first = (db.session.scalar(select(func.max(Product.id))) or 0) + 1
-    actor = get_actor()
     done = 0
     rows = synthetic_rows(count, first, rng)
     while done < count:
         batch = [next(rows) for _ in range(min(CHUNK, count - done))]
-        now = utcnow()
-        for row in batch:
-            row.update(created_at=now, updated_at=now, version=1)
-        inserted = db.session.execute(
-            insert(Product)
-            .returning(Product.id, Product.sku, Product.name, Product.quantity)
-            .execution_options(erp_self_recorded=True),  # its movements and audit entries follow
-            batch,
-        ).all()
-        movements = [
-            {"product_id": pid, "sku": sku, "product_name": name, "delta": qty, "quantity_after": qty,
-             "reason": "create", "user_id": actor.user_id, "username": actor.username, "created_at": now}
-            for pid, sku, name, qty in inserted if qty
-        ]
-        if movements:
-            db.session.execute(insert(StockMovement), movements)
-        by_sku = {row["sku"]: row for row in batch}
-        db.session.execute(insert(AuditEntry), [
-            {"at": now, "user_id": actor.user_id, "username": actor.username, "channel": actor.channel,
-             "action": "create", "entity": "product", "entity_id": pid,
-             "changes": _creation_changes(by_sku[sku]), "request_id": actor.request_id,
-             "client_addr": actor.client_addr}
-            for pid, sku, _name, _qty in inserted
-        ])
+        bulk_create("products", batch, reason=CREATE_REASON, validated=True, chunk_size=CHUNK)
         db.session.commit()
         done += len(batch)
         if progress:
             progress(len(batch))
     return done
-
-
-def _creation_changes(row: dict) -> dict:
-    fields = ("sku", "name", "description", "category", "price", "quantity", "reorder_level")
-    return {f: [None, float(row[f]) if isinstance(row[f], Decimal) else row[f]] for f in fields}

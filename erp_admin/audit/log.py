@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from erp_admin.audit.context import get_actor
+from erp_admin.audit.context import Actor, get_actor
 from erp_admin.extensions import db
 from erp_admin.models import AuditEntry
 from erp_admin.schemas.serialize import iso
@@ -40,21 +40,36 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
+def logged_changes(changes: dict[str, Any] | None) -> dict[str, Any]:
+    """Return changes as an audit entry stores them: JSON-safe values (json_value), secrets masked."""
+    return mask({k: [json_value(x) for x in v] if isinstance(v, (list, tuple)) else json_value(v)
+                 for k, v in (changes or {}).items()})
+
+
+def entry_values(action: str, entity: str, entity_id: int | None, changes: dict[str, Any] | None = None,
+                 *, actor: Actor | None = None, user=None) -> dict[str, Any]:
+    """Return the columns of an audit entry for actor (default: the current one), or user for sign-ins.
+
+    The one place an entry's values are made: record() below and the bulk
+    writer (services.bulk, which inserts many rows at once) both use it.
+    """
+    actor = actor or get_actor()
+    return {
+        "user_id": user.id if user is not None else actor.user_id,
+        "username": user.username if user is not None else actor.username,
+        "channel": actor.channel,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "changes": logged_changes(changes),
+        "request_id": actor.request_id,
+        "client_addr": actor.client_addr,
+    }
+
+
 def record(action: str, entity: str, entity_id: int | None, changes: dict[str, Any] | None = None,
            *, user=None, session=None) -> AuditEntry:
     """Add an audit entry for the current actor (or user, for sign-in events) to the session."""
-    actor = get_actor()
-    entry = AuditEntry(
-        user_id=user.id if user is not None else actor.user_id,
-        username=user.username if user is not None else actor.username,
-        channel=actor.channel,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        changes=mask({k: [json_value(x) for x in v] if isinstance(v, (list, tuple)) else json_value(v)
-                      for k, v in (changes or {}).items()}),
-        request_id=actor.request_id,
-        client_addr=actor.client_addr,
-    )
+    entry = AuditEntry(**entry_values(action, entity, entity_id, changes, user=user))
     (session or db.session).add(entry)
     return entry

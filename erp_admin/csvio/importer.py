@@ -1,19 +1,18 @@
 """Importing a CSV file: validate every row first, then write everything in one short transaction.
 
 Validation reads on its own read-only connection, so no write lock is held
-while a large file is checked. The write goes through the shared record
-services (so audit and ledger rules apply) inside movement_reason("import"),
-flushing in chunks, and commits once (run_in_transaction: retried when the
-database asks for it): all or nothing.
+while a large file is checked. The write goes through the bulk writer of
+services.bulk (executemany in chunks, with the same stock movements, reason
+"import", and audit entries as the ORM path writes; a record changed since
+the check stops everything with a 409), and commits once
+(run_in_transaction: retried when the database asks for it): all or nothing.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import islice
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
 
 from erp_admin.csvio.errors import ImportRejected
 from erp_admin.csvio.reader import read_csv
@@ -22,9 +21,8 @@ from erp_admin.csvio.resources import CsvResource, get_resource
 from erp_admin.csvio.validation import Change, Progress, plan_import
 from erp_admin.database import READ_ONLY_OPTION
 from erp_admin.extensions import db
-from erp_admin.inventory.stock import movement_reason
+from erp_admin.services.bulk import KeyTaken, StaleRecord, bulk_create, bulk_update
 from erp_admin.services.errors import Conflict
-from erp_admin.services.records import create_record, flush_records, generate_skus, update_record
 from erp_admin.services.transactions import run_in_transaction
 
 WRITE_CHUNK = 1000
@@ -66,64 +64,39 @@ def import_csv(resource_name: str, source: bytes | BinaryIO, *, dry_run: bool = 
         return report
     if report.rejected:
         raise ImportRejected(report)
-    _write(get_resource(resource_name), changes, acting_user, progress)
+    # acting_user needs no rule here (users are not imported); the audit names the current actor.
+    _write(get_resource(resource_name), changes, progress)
     report.written = True
     return report
 
 
-def _write(resource: CsvResource, changes: Sequence[Change], acting_user, progress: Progress | None) -> None:
+def _write(resource: CsvResource, changes: Sequence[Change], progress: Progress | None) -> None:
+    updates = [c for c in changes if c.record_id is not None]
+    creates = [c for c in changes if c.record_id is None]
+    total = len(changes)
+
+    def report(done: int) -> None:
+        if progress:
+            progress("write", done, total)
+
     def work() -> None:
         # Run again from scratch when the database asks for a retry: it re-reads what it changes.
-        with movement_reason(IMPORT_REASON):
-            skus = iter(_generated_skus(resource, changes))
-            done = 0
-            iterator = iter(changes)
-            while chunk := list(islice(iterator, WRITE_CHUNK)):
-                stored = _current_records(resource, chunk)
-                for change in chunk:
-                    if change.record_id is None:
-                        data = change.data
-                        if resource.name == "products" and data.get("sku") is None:
-                            data = {**data, "sku": next(skus)}
-                        create_record(resource.name, data, acting_user=acting_user, batch=True)
-                    else:
-                        update_record(stored[change.record_id], change.data, acting_user=acting_user,
-                                      expected_version=change.version, batch=True)
-                flush_records(resource.name)
-                done += len(chunk)
-                if progress:
-                    progress("write", done, len(changes))
+        try:
+            bulk_update(resource.name, [(c.record_id, c.version, c.data) for c in updates], reason=IMPORT_REASON,
+                        validated=True, chunk_size=WRITE_CHUNK, progress=report)
+        except StaleRecord as exc:
+            if exc.index is None:
+                raise
+            raise _changed_meanwhile(updates[exc.index].line,
+                                     f"the {resource.label} it updates was changed or deleted") from None
+        try:
+            bulk_create(resource.name, [c.data for c in creates], reason=IMPORT_REASON, validated=True,
+                        chunk_size=WRITE_CHUNK, progress=lambda done: report(len(updates) + done))
+        except KeyTaken as exc:
+            raise _changed_meanwhile(creates[exc.index].line,
+                                     f"a {resource.label} with {resource.key} {exc.value!r} was created") from None
 
     run_in_transaction(work)
-
-
-def _generated_skus(resource: CsvResource, changes: Sequence[Change]) -> list[str]:
-    if resource.name != "products":
-        return []
-    missing = sum(1 for c in changes if c.record_id is None and c.data.get("sku") is None)
-    if not missing:
-        return []
-    reserved = {c.data["sku"] for c in changes if c.record_id is None and c.data.get("sku") is not None}
-    return generate_skus(missing, reserved)
-
-
-def _current_records(resource: CsvResource, chunk: list[Change]) -> dict[int, object]:
-    """Load the chunk's records to update; refuse when the stored data moved since the check."""
-    model = resource.model
-    key_column = getattr(model, resource.key)
-    ids = [c.record_id for c in chunk if c.record_id is not None]
-    stored = {obj.id: obj for obj in db.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
-    for change in chunk:
-        if change.record_id is not None:
-            obj = stored.get(change.record_id)
-            if obj is None or obj.version != change.version:
-                raise _changed_meanwhile(change.line, f"the {resource.label} it updates was changed or deleted")
-    new_keys = {c.data[resource.key]: c.line for c in chunk if c.record_id is None and c.data.get(resource.key)}
-    if new_keys:
-        taken = db.session.scalars(select(key_column).where(key_column.in_(list(new_keys)))).first()
-        if taken is not None:
-            raise _changed_meanwhile(new_keys[taken], f"a {resource.label} with {resource.key} {taken!r} was created")
-    return stored
 
 
 def _changed_meanwhile(line: int, what: str) -> Conflict:

@@ -152,11 +152,16 @@ def _flush(resource: str) -> None:
     except IntegrityError as exc:
         # The pre-check lost a race with another writer: still a 409, never a 500.
         db.session.rollback()
-        message = str(exc.orig).lower()
-        field = next((f for f in UNIQUE_FIELDS[resource] if f in message), None)
-        if field:
-            raise Conflict(f"A {resource[:-1]} with this {field} already exists.", field=field) from None
-        raise Conflict("The change conflicts with the stored data.") from None
+        raise integrity_conflict(resource, exc) from None
+
+
+def integrity_conflict(resource: str, exc: IntegrityError) -> Conflict:
+    """Return the Conflict (409) that a constraint violation writing resource means for the client."""
+    message = str(exc.orig).lower()
+    field = next((f for f in UNIQUE_FIELDS[resource] if f in message), None)
+    if field:
+        return Conflict(f"A {resource[:-1]} with this {field} already exists.", field=field)
+    return Conflict("The change conflicts with the stored data.")
 
 
 def _next_sku() -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from erp_admin import create_app  # noqa: E402
 from erp_admin.database import upgrade_database  # noqa: E402
@@ -60,6 +60,7 @@ def main() -> None:
     from erp_admin.csvio import export_csv, import_csv
     from erp_admin.extensions import db
     from erp_admin.models import Product
+    from erp_admin.synthetic import add_synthetic_products
 
     with app.app_context():
         if db.session.scalar(select(func.count(Product.id))):
@@ -77,17 +78,8 @@ def main() -> None:
         assert report.updated == args.rows, report.as_dict()
 
         if args.export_rows:
-            missing = args.export_rows - args.rows
-            start = args.rows
-            while missing > 0:
-                batch = min(missing, 50_000)
-                db.session.execute(insert(Product), [
-                    {"sku": f"BULK-{start + i:08d}", "name": f"Bulk {start + i}", "price": "1.00", "quantity": 1}
-                    for i in range(batch)
-                ])
-                db.session.commit()
-                start += batch
-                missing -= batch
+            # Through the bulk writer (with movements and audit entries): a bare insert() is refused.
+            add_synthetic_products(max(args.export_rows - args.rows, 0))
             size = 0
 
             def export_all():
