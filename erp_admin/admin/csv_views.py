@@ -83,8 +83,12 @@ class CsvViewMixin:
             return self._render_import(400)
         _drop_stale_uploads()
         token = secrets.token_hex(16)
+        upload.save(_upload_path(self.resource, token))
+        return self._preview(token, upload.filename)
+
+    def _preview(self, token: str, filename: str | None, status: int = 200):
+        """Dry-run the stored upload and show the report; keep the file only when there is something to confirm."""
         path = _upload_path(self.resource, token)
-        upload.save(path)
         try:
             with path.open("rb") as source:
                 report = import_csv(self.resource, source, dry_run=True, acting_user=current_user)
@@ -95,7 +99,7 @@ class CsvViewMixin:
         if report.rejected or not (report.created or report.updated):
             path.unlink(missing_ok=True)  # nothing to confirm
             token = None
-        return self._render_import(report=report, token=token, filename=upload.filename)
+        return self._render_import(status, report=report, token=token, filename=filename)
 
     @expose("/import/confirm/", methods=("POST",))
     def import_confirm_view(self):
@@ -116,9 +120,9 @@ class CsvViewMixin:
             path.unlink(missing_ok=True)
             flash(exc.detail, "error")
             return self._render_import(422, report=exc.report, filename=request.form.get("filename"))
-        except ServiceError as exc:  # changed meanwhile (409), database busy (503): the file stays for a retry
-            flash(f"{exc.detail}", "error")
-            return self._render_import(exc.status, filename=request.form.get("filename"))
+        except ServiceError as exc:  # changed meanwhile (409), database busy (503): preview it afresh
+            flash(exc.detail, "error")
+            return self._preview(token, request.form.get("filename"), exc.status)
         path.unlink(missing_ok=True)
         flash(Markup("Imported {}: <strong>{}</strong> created, <strong>{}</strong> updated, {} unchanged.").format(
             self.name, report.created, report.updated, report.unchanged), "success")

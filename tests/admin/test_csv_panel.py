@@ -264,3 +264,28 @@ def test_the_panel_export_is_the_apis_export(app, signed_in, client, tokens, pan
 def test_only_csv_is_exported(signed_in):
     panel = signed_in("manager")
     assert panel.client.get("/admin/products/export/xlsx/").status_code == 404
+
+
+def test_a_change_between_preview_and_confirm_shows_a_fresh_preview(app, signed_in, monkeypatch):
+    """A conflict while writing (409) writes nothing and previews the kept file again, Confirm included."""
+    from erp_admin.admin import csv_views
+    from erp_admin.services.errors import Conflict
+
+    panel = signed_in("manager")
+    token = token_of(upload(panel, "products", GOOD["products"]))
+    real = csv_views.import_csv
+
+    def conflicting(resource, source, *, dry_run=False, **kwargs):
+        if not dry_run:
+            raise Conflict("Line 2: the product it updates was changed after the file was checked.")
+        return real(resource, source, dry_run=dry_run, **kwargs)
+
+    monkeypatch.setattr(csv_views, "import_csv", conflicting)
+    response = panel.post("/admin/products/import/confirm/", {"token": token})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "changed after the file was checked" in html and token_of(response) == token
+    monkeypatch.setattr(csv_views, "import_csv", real)
+    panel.post("/admin/products/import/confirm/", {"token": token})
+    with app.app_context():
+        assert set(products()) == {"N-1", "S-1"}
