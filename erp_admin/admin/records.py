@@ -62,8 +62,8 @@ def put_errors_on_form(form, errors) -> list[str]:
 class RecordView(SecuredModelMixin, ModelView):
     """List, create, edit and delete one resource through services.records."""
 
-    # Flask-Admin's export loads everything into memory and writes formulas verbatim;
-    # the shared streamed exporter will replace it.
+    # Flask-Admin's export loads everything into memory and writes formulas verbatim: it stays
+    # off; importable views offer the shared streamed exporter instead (admin/csv_views.py).
     can_export = False
     can_view_details = True
     can_set_page_size = True
@@ -216,15 +216,20 @@ class RecordView(SecuredModelMixin, ModelView):
         counting at most cap+1 rows costs a bounded amount however big it grows.
         """
         cap = current_app.config["PANEL_LIST_COUNT_CAP"]
+        query = self.filtered_query(search, filters)
+        limited = query.with_entities(self.model.id).order_by(None).limit(cap + 1).subquery()
+        count = db.session.scalar(select(func.count()).select_from(limited))
+        return count if count <= cap else None
+
+    def filtered_query(self, search, filters):
+        """The list's query with its search and filters applied (no sort, no paging)."""
         query = self.get_query()
         joins, count_joins = {}, {}
         if self._search_supported and search:
             query, _, joins, count_joins = self._apply_search(query, None, joins, count_joins, search)
         if filters and self._filters:
             query, _, joins, count_joins = self._apply_filters(query, None, joins, count_joins, filters)
-        limited = query.with_entities(self.model.id).order_by(None).limit(cap + 1).subquery()
-        count = db.session.scalar(select(func.count()).select_from(limited))
-        return count if count <= cap else None
+        return query
 
     def get_empty_list_message(self) -> str:
         return "Nothing here yet." if not request.args.get("search") else "No record matches your search."

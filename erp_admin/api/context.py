@@ -21,6 +21,8 @@ def _before_api_request() -> None:
     # JSON bodies are held to API_MAX_BODY; a route may allow more (CSV import) via route(max_body=...).
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     limit = getattr(view, "max_body", None) or current_app.config["API_MAX_BODY"]
+    if callable(limit):  # a limit read from the configuration at request time
+        limit = limit()
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge(f"The request body is larger than {limit} bytes.")

@@ -72,8 +72,8 @@ class ListSpec:
         if self.search_resource and tuple(c.key for c in self.search) != SEARCH_COLUMNS[self.search_resource]:
             raise ValueError(f"search columns differ from SEARCH_COLUMNS[{self.search_resource!r}]")
 
-    def params(self) -> tuple[Param, ...]:
-        """The documented query parameters of this list."""
+    def params(self, *, paged: bool = True) -> tuple[Param, ...]:
+        """The documented query parameters of this list (paged=False: without limit and offset)."""
         cfg_default, cfg_max = _limits_for_docs()
         sort_values = [v for name in self.sort_fields for v in (name, "-" + name)]
         params = [
@@ -81,9 +81,9 @@ class ListSpec:
                   description=f"Page size (values above {cfg_max} are clamped to {cfg_max})."),
             Param("offset", schema={"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                   description="Rows to skip."),
-            Param("sort", schema={"type": "string", "enum": sort_values},
-                  description="A field, or -field for descending order."),
-        ]
+        ] if paged else []
+        params.append(Param("sort", schema={"type": "string", "enum": sort_values},
+                            description="A field, or -field for descending order."))
         if self.search:
             params.append(Param("q", schema={"type": "string", "maxLength": 200, "pattern": NO_NUL},
                                 description=self.search_description or "Case-insensitive substring search."))
@@ -155,6 +155,11 @@ def search_condition(spec: ListSpec, q: str) -> ColumnElement[bool]:
 def apply_list_args(query: Select, spec: ListSpec) -> tuple[Select, Page]:
     """Apply q, the filters and sort from the query string to query; return it and the page."""
     page = parse_page()
+    return filter_and_sort(query, spec), page
+
+
+def filter_and_sort(query: Select, spec: ListSpec) -> Select:
+    """Apply q, the filters and sort from the query string to query (400 for bad values); no paging."""
     args = request.args
     q = args.get("q")
     if q is not None and spec.search:
@@ -176,7 +181,7 @@ def apply_list_args(query: Select, spec: ListSpec) -> tuple[Select, Page]:
     order = [column.desc() if descending else column.asc()]
     if spec.tiebreak is not None and column is not spec.tiebreak:
         order.append(spec.tiebreak.desc() if descending else spec.tiebreak.asc())
-    return query.order_by(*order), page
+    return query.order_by(*order)
 
 
 def paginated(query: Select, page: Page) -> tuple[list, int]:

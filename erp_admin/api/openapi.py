@@ -195,6 +195,7 @@ def _body(body: Body) -> dict:
     else:
         schema = copy.deepcopy(body.schema)
     content = {media: {"schema": schema} for media in body.media_types}
+    content.update({media: {"schema": copy.deepcopy(extra)} for media, extra in body.per_media.items()})
     doc = {"required": body.required, "content": content}
     if body.description:
         doc["description"] = body.description

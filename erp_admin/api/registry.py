@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import Any, Callable
 
 from flask import Blueprint, make_response
 
@@ -46,6 +46,8 @@ class Body:
     media_types: tuple[str, ...] = ("application/json",)
     required: bool = True
     description: str = ""
+    # Further media types with their own schema, e.g. {"multipart/form-data": {...}}.
+    per_media: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,15 @@ ROUTES: list[RouteSpec] = []
 def route(rule: str, methods: list[str], *, summary: str, tags: list[str], auth: str | None = "access",
           params: tuple[Param, ...] | list[Param] = (), body: Body | None = None,
           responses: dict[int, Reply] | None = None, errors: tuple[int, ...] = (),
-          commit: bool | None = None, max_body: int | None = None, description: str = "",
+          commit: bool | None = None, max_body: int | Callable[[], int] | None = None, description: str = "",
           endpoint: str | None = None):
     """Register view on the API blueprint at rule and document it.
 
     auth: "access" (bearer access token), "refresh" (bearer refresh token) or None.
     errors: extra problem statuses this route can answer (401/403/500 are added as they apply).
     commit: commit the session after a response below 400 (default: for writes).
-    max_body: a larger request body limit than API_MAX_BODY (e.g. a CSV upload).
+    max_body: a larger request body limit than API_MAX_BODY (e.g. a CSV upload): bytes, or a
+      callable returning them at request time (a limit taken from the configuration).
     endpoint: the endpoint name under "api." (default: the view's name).
     """
 

@@ -7,6 +7,8 @@ from erp_admin.cli import echo_ok, erp
 from erp_admin.cli.actor import with_cli_actor
 from erp_admin.csvio import ImportRejected, export_csv, import_csv
 from erp_admin.csvio.resources import RESOURCES
+from erp_admin.database import READ_ONLY_OPTION
+from erp_admin.extensions import db
 from erp_admin.services.errors import ServiceError
 
 PROGRESS_EVERY = 10_000  # rows between progress lines
@@ -49,8 +51,14 @@ def export_csv_command(resource: str, file) -> None:
 
     The file has the API's field names as headers and imports back unchanged.
     """
-    for chunk in export_csv(resource):
-        file.write(chunk.encode("utf-8"))
+    # A read-only transaction: on SQLite it must not hold the write lock for the
+    # whole export (minutes at a million rows), or every writer would wait.
+    db.session.connection(execution_options={READ_ONLY_OPTION: True})
+    try:
+        for chunk in export_csv(resource):
+            file.write(chunk.encode("utf-8"))
+    finally:
+        db.session.rollback()
 
 
 def _progress(phase: str, done: int, total: int | None) -> None:

@@ -103,6 +103,12 @@ def _match_header(header: list[str], resource: CsvResource) -> tuple[dict[str, i
             raise CsvFormatError(f"The column {field_name!r} appears twice in the header.")
         else:
             columns[field_name] = index
+    if not columns:
+        # Most likely another kind of file (or no header row at all): say so rather than
+        # reporting every line as missing its required fields.
+        raise CsvFormatError(
+            f"The first line names none of the {resource.name}' columns ({', '.join(resource.writable)})."
+        )
     return columns, ignored
 
 

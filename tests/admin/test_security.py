@@ -121,13 +121,17 @@ def test_flask_babel_is_initialised_when_installed(app, monkeypatch):
     assert initialised == [app]
 
 
-def test_flask_admin_csv_export_is_off(signed_in):
+def test_flask_admin_csv_export_is_replaced_by_the_streamed_exporter(app, signed_in):
+    """Flask-Admin's export (whole table in memory, formulas verbatim) stays off; its URL streams ours."""
+    with app.app_context():
+        create_product(sku="F-1", name="=1+1", price="1")
     panel = signed_in("admin")
     html = panel.client.get("/admin/products/").get_data(as_text=True)
-    assert "/export/csv/" not in html
+    assert 'title="Export"' not in html  # Flask-Admin's own export button
     response = panel.client.get("/admin/products/export/csv/")
-    assert response.status_code == 302  # Flask-Admin's own exporter is disabled
-    assert "text/csv" not in response.headers.get("Content-Type", "")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.is_streamed
+    assert ",'=1+1," in response.get_data(as_text=True)
 
 
 def test_products_are_unchanged_after_readonly_view_posts(app, signed_in):

@@ -122,3 +122,27 @@ def test_large_imports_show_progress(app, runner, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "Checked 2 rows…" in result.output and "Checked 4 rows…" in result.output
     assert "Written 2 of 4 rows…" in result.output and "Written 4 of 4 rows…" in result.output
+
+
+def test_export_does_not_hold_the_sqlite_write_lock(app, runner, monkeypatch):
+    """A long export must not block writers: it reads in a plain (deferred) transaction."""
+    from sqlalchemy import event
+
+    from erp_admin.extensions import db
+
+    begins = []
+    with app.app_context():
+        engine = db.engine
+
+        def record(conn, cursor, statement, *args):
+            if statement.startswith("BEGIN"):
+                begins.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            result = runner.invoke(args=["erp", "export-csv", "products", "-"])
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+    assert result.exit_code == 0, result.output
+    if engine.dialect.name == "sqlite":
+        assert begins and "BEGIN IMMEDIATE" not in begins

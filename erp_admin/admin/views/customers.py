@@ -5,6 +5,7 @@ from flask_admin.contrib.sqla.filters import FilterEmpty, FilterEqual, FilterLik
 from flask_admin.form import BaseForm
 from wtforms import StringField, TextAreaField
 
+from erp_admin.admin.csv_views import CSV_ENDPOINT_VERBS, CsvViewMixin
 from erp_admin.admin.formatting import when
 from erp_admin.admin.records import RecordView, version_field
 from erp_admin.models import Customer
@@ -22,8 +23,9 @@ class CustomerEditForm(CustomerForm):
     version = version_field()
 
 
-class CustomerView(RecordView):
+class CustomerView(CsvViewMixin, RecordView):
     resource = "customers"
+    extra_endpoint_verbs = CSV_ENDPOINT_VERBS
 
     column_list = ("name", "email", "phone", "company", "updated_at")
     column_details_list = ("id", "name", "email", "phone", "company", "address", "created_at", "updated_at", "version")

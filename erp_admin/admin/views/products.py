@@ -12,6 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms import StringField, TextAreaField
 
+from erp_admin.admin.csv_views import CSV_ENDPOINT_VERBS, CsvViewMixin
 from erp_admin.admin.formatting import money, when
 from erp_admin.admin.records import RecordView, badge, put_errors_on_form, to_int, version_field
 from erp_admin.admin.security import allowed
@@ -65,9 +66,9 @@ def _quantity(view, context, model, name):
     return model.quantity
 
 
-class ProductView(RecordView):
+class ProductView(CsvViewMixin, RecordView):
     resource = "products"
-    extra_endpoint_verbs = {"adjust_view": "adjust_stock"}
+    extra_endpoint_verbs = {"adjust_view": "adjust_stock", **CSV_ENDPOINT_VERBS}
 
     column_list = ("sku", "name", "category", "price", "quantity", "reorder_level", "updated_at")
     column_details_list = (
