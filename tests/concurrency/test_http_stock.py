@@ -118,3 +118,24 @@ def test_20_concurrent_creates_with_the_same_sku(app, server, bearer, database_u
         assert len(db.session.scalars(select(Product).where(Product.sku == "SAME-SKU")).all()) == 1
         assert len(db.session.scalars(select(StockMovement)).all()) == 1
     assert_clean_log(server)
+
+
+def test_10_concurrent_retries_with_one_idempotency_key(app, server, bearer, database_url):
+    """The same keyed request sent 10 times at once: applied once, every answer is the first one."""
+    from erp_admin.models import IdempotencyRecord
+
+    with app.app_context():
+        product = create_product(sku="ONCE-1", name="Once only", quantity=1)
+    headers = {**bearer("user"), "Idempotency-Key": "one-key"}
+    url = f"{server.base}/api/products/{product.id}/adjust-stock"
+    results = fire([("POST", url, {"json": {"delta": 4, "reason": "delivery"}, "headers": headers})] * 10, threads=10)
+    report("10 x one Idempotency-Key", database_url, 10)
+
+    assert {status for status, _ in results} == {200}, results
+    assert len({body for _, body in results}) == 1
+    assert json.loads(results[0][1])["quantity"] == 5
+    with app.app_context():
+        assert db.session.get(Product, product.id).quantity == 5
+        assert len(db.session.scalars(select(IdempotencyRecord)).all()) == 1
+    assert [m.delta for m in movements(app, product.id)] == [1, 4]
+    assert_clean_log(server)
