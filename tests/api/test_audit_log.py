@@ -81,7 +81,7 @@ def test_paging_headers(client, history):
 
 @pytest.mark.parametrize("query", [
     "?since=yesterday", "?until=2026-13-01", "?since=", "?entity=order", "?action=explode", "?entity_id=abc",
-    "?entity_id=-1", "?entity_id=99999999999999999999", "?user=a%00b", "?limit=0", "?offset=x",
+    "?entity_id=-1", "?entity_id=2147483648", "?entity_id=99999999999999999999", "?user=a%00b", "?limit=0", "?offset=x",
 ])
 def test_bad_query_values_are_400(client, history, query):
     assert_problem(client.get(f"/api/audit-log{query}", headers=history["headers"]), 400)

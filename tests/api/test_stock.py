@@ -64,9 +64,13 @@ def test_below_zero_is_409_and_writes_nothing(app, client, h, product):
     assert count(app, StockMovement) == 1
 
 
-@pytest.mark.parametrize("path", ["/api/products/999999/adjust-stock", "/api/products/99999999999999999999/adjust-stock"])
+@pytest.mark.parametrize("path", ["/api/products/999999/adjust-stock", "/api/products/3000000000/adjust-stock",
+                                  "/api/products/3000000000/movements", "/api/products/99999999999999999999/adjust-stock"])
 def test_unknown_product_is_404(client, h, path):
-    assert_problem(client.post(path, json={"delta": 1, "reason": "x"}, headers=h), 404)
+    if path.endswith("/movements"):
+        assert_problem(client.get(path, headers=h), 404)
+    else:
+        assert_problem(client.post(path, json={"delta": 1, "reason": "x"}, headers=h), 404)
 
 
 @pytest.mark.parametrize("body,fields", [
