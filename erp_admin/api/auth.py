@@ -12,6 +12,7 @@ from erp_admin.api.body import is_json_request, json_object, parse_json_object
 from erp_admin.api.errors import problem
 from erp_admin.api.registry import Body, Reply, route
 from erp_admin.api.tokens import issue_access_token, issue_tokens
+from erp_admin.audit.log import record
 from erp_admin.auth.access import current_principal
 from erp_admin.auth.roles import permissions_for
 from erp_admin.auth.signin import LoginThrottled, authenticate
@@ -94,6 +95,8 @@ def logout():
     revocation.revoke(access["jti"], revocation.expiry_of(access))
     if refresh_claims is not None:
         revocation.revoke(refresh_claims["jti"], revocation.expiry_of(refresh_claims))
+    user = current_principal()
+    record("logout", "user", user.id, user=user)  # committed with the revocation by `route`
     return "", 204
 
 

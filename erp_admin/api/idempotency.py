@@ -88,6 +88,51 @@ def idempotent(view):
     return wrapper
 
 
+def run_idempotent(work):
+    """Run work() (returning a response) as one run_in_transaction unit that honours Idempotency-Key.
+
+    For views that manage their own transaction (route(..., commit=False)),
+    such as adjust-stock: the lookup of the key, the change and the stored
+    response are one transaction, retried as a whole on a serialization
+    failure or a busy database, so no crash or retry can keep one without the
+    other. Two concurrent requests with the same key: the second one's insert
+    of the key fails once the first commits, and it answers with the first's response.
+    """
+    from erp_admin.services.transactions import run_in_transaction
+
+    key = request.headers.get(HEADER)
+    if key is None:
+        return run_in_transaction(lambda: make_response(work()))
+    if not _VALID_KEY.match(key):
+        raise BadRequest(f"{HEADER} must be 1-255 visible ASCII characters.")
+    scope = _scope(key)
+    digest = _request_hash()
+
+    def unit():
+        stored = _find(scope)
+        if stored is not None:
+            return _replay(stored, digest)
+        response = make_response(work())
+        db.session.add(IdempotencyRecord(
+            scope=scope, request_hash=digest, status=response.status_code,
+            body=response.get_data(as_text=True),
+            headers=json.dumps({h: response.headers[h] for h in STORED_HEADERS if h in response.headers}),
+        ))
+        db.session.flush()
+        return response
+
+    try:
+        return run_in_transaction(unit)
+    except IntegrityError:
+        # run_in_transaction rolled back: the same key was committed concurrently; answer with its response.
+        stored = _find(scope)
+        if stored is None:
+            raise
+        response = _replay(stored, digest)
+        db.session.rollback()
+        return response
+
+
 def _scope(key: str) -> str:
     from erp_admin.auth.access import current_principal
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app, jsonify
 
-from erp_admin.api.registry import ROUTES, Body, Reply, RouteSpec, route
+from erp_admin.api.registry import COMPONENTS, ROUTES, Body, Reply, RouteSpec, route
 from erp_admin.auth.roles import RESOURCES
 from erp_admin.schemas import CustomerSchema, ProductSchema, READ_ONLY_FIELDS, RecordSchema, UserSchema
 
@@ -177,6 +177,7 @@ def components() -> dict:
     }
     schemas["Health"] = {"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}},
                          "required": ["status"]}
+    schemas.update(copy.deepcopy(COMPONENTS))
     return schemas
 
 

@@ -77,6 +77,14 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+# Extra OpenAPI component schemas declared by route modules (name -> JSON schema).
+COMPONENTS: dict[str, dict[str, Any]] = {}
+
+
+def component(name: str, schema: dict[str, Any]) -> str:
+    """Declare an OpenAPI component schema for a route module's replies; return its name (for Reply)."""
+    COMPONENTS[name] = schema
+    return name
 
 
 def route(rule: str, methods: list[str], *, summary: str, tags: list[str], auth: str | None = "access",

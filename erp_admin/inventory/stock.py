@@ -24,7 +24,7 @@ from erp_admin.services.errors import Conflict, NotFound
 DEFAULT_EDIT_REASON = "edit"
 CREATE_REASON = "create"
 REASON_MAX = 200
-ID_MAX = 2**63 - 1
+ID_MAX = INT32_MAX  # ids are 32-bit integers: PostgreSQL refuses a larger value in the query
 # Execution option telling the write guard (audit.trail) that this bulk
 # statement records its own audit entry and movement.
 SELF_RECORDED = {"erp_self_recorded": True}

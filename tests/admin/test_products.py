@@ -228,3 +228,39 @@ def test_bulk_delete_action(app, manager):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalars(select(Product.name)).all() == ["Bulk 2"]
+
+
+def test_adjust_stock_is_retried_when_the_database_is_busy(app, manager, monkeypatch):
+    """The form's adjustment is a run_in_transaction unit: a busy database is retried, then a 503, never a 500."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from erp_admin.admin.views import products as view
+    from erp_admin.models import StockMovement
+
+    with app.app_context():
+        product = create_product(name="Busy bolt", quantity=5)
+    real, calls = view.adjust_stock, []
+
+    def busy_once(*args, **kwargs):
+        calls.append(1)
+        result = real(*args, **kwargs)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked"))
+        return result
+
+    monkeypatch.setattr(view, "adjust_stock", busy_once)
+    assert manager.post(f"/admin/products/adjust/?id={product.id}", {"delta": "2", "reason": "x"}).status_code == 302
+    assert len(calls) == 2 and product_by_name(app, "Busy bolt").quantity == 7
+    with app.app_context():
+        assert [m.delta for m in db.session.scalars(select(StockMovement).order_by(StockMovement.id))] == [5, 2]
+
+    def always_busy(*args, **kwargs):
+        raise OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(view, "adjust_stock", always_busy)
+    app.config["DB_RETRY_BACKOFF_MS"] = 1
+    response = manager.post(f"/admin/products/adjust/?id={product.id}", {"delta": "2", "reason": "x"})
+    assert response.status_code == 503 and "busy" in response.get_data(as_text=True)
+    assert product_by_name(app, "Busy bolt").quantity == 7

@@ -21,6 +21,7 @@ from erp_admin.inventory.stock import adjust_stock
 from erp_admin.models import Product
 from erp_admin.schemas import ValidationFailed
 from erp_admin.services.errors import NotFound, ServiceError
+from erp_admin.services.transactions import run_in_transaction
 
 
 class LowStockFilter(BaseSQLAFilter, base_filters.BaseBooleanFilter):
@@ -128,10 +129,11 @@ class ProductView(CsvViewMixin, RecordView):
         form = AdjustStockForm(request.form if request.method == "POST" else None)
         status = 200
         if request.method == "POST":
+            user, product_id = current_user._get_current_object(), product.id
+            delta, reason = to_int(form.delta.data or ""), form.reason.data or ""
             try:
-                adjust_stock(product.id, to_int(form.delta.data or ""), form.reason.data or "",
-                             user=current_user._get_current_object())
-                db.session.commit()
+                # One unit, retried on a serialization failure or a busy database (503 if it stays busy).
+                product = run_in_transaction(lambda: adjust_stock(product_id, delta, reason, user=user))
             except ValidationFailed as exc:
                 db.session.rollback()
                 put_errors_on_form(form, exc.errors)
@@ -143,7 +145,7 @@ class ProductView(CsvViewMixin, RecordView):
                 db.session.rollback()
                 put_errors_on_form(form, [{"field": exc.field or "delta", "message": exc.detail}])
                 flash(exc.detail, "error")
-                status = 409
+                status = exc.status  # 409 below zero, 503 when the database stayed busy
             else:
                 flash(Markup("Stock of <strong>{}</strong> is now {}.").format(product.name, product.quantity), "success")
                 return redirect(return_url)

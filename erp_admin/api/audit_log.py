@@ -1,0 +1,108 @@
+"""The audit trail over the API: GET /api/audit-log, filtered and paged, newest first.
+
+The query is audit.queries.audit_query (shared with the panel and `flask erp
+audit-tail`); this module parses the query string (a bad value is a 400).
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from flask import jsonify, request
+from werkzeug.exceptions import BadRequest
+
+from erp_admin.api.listing import MAX_FILTER_LENGTH, NO_NUL, paginated, paging_headers, parse_page
+from erp_admin.api.registry import Param, Reply, component, route
+from erp_admin.api.stock import LIST_PARAMS
+from erp_admin.audit.queries import ACTIONS, ENTITIES, audit_query
+from erp_admin.auth.access import requires
+from erp_admin.models.audit import CHANNELS
+from erp_admin.schemas.audit import serialize_audit_entry
+
+# Record ids are 32-bit integers (the entity_id column too): PostgreSQL refuses a larger value in the query.
+MAX_ENTITY_ID = 2_147_483_647
+_UINT = re.compile(r"^[0-9]{1,19}$")
+_NULLABLE_TEXT = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+AUDIT_ENTRY = component("AuditEntry", {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "at": {"type": "string", "format": "date-time"},
+        "user": {**_NULLABLE_TEXT, "description": "Username (null: unknown user, or CLI/shell work without --user)."},
+        "channel": {"type": "string", "enum": list(CHANNELS)},
+        "action": {"type": "string", "enum": list(ACTIONS)},
+        "entity": {"type": "string", "enum": list(ENTITIES)},
+        "entity_id": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+        "changes": {"type": "object", "description": "{field: [old, new]}, secrets masked."},
+    },
+    "required": ["id", "at", "user", "channel", "action", "entity", "entity_id", "changes"],
+    "additionalProperties": False,
+})
+TIME = {"type": "string", "format": "date-time"}
+PARAMS = (
+    *LIST_PARAMS,
+    Param("entity", schema={"type": "string", "enum": list(ENTITIES)}, description="Only entries about this kind of record."),
+    Param("entity_id", schema={"type": "integer", "minimum": 0, "maximum": MAX_ENTITY_ID},
+          description="Only entries about this record id."),
+    Param("user", schema={"type": "string", "maxLength": MAX_FILTER_LENGTH, "pattern": NO_NUL},
+          description="Only entries made by this username."),
+    Param("action", schema={"type": "string", "enum": list(ACTIONS)}, description="Only this action."),
+    Param("since", schema=TIME, description="Entries at or after this time (ISO 8601; no offset means UTC)."),
+    Param("until", schema=TIME, description="Entries at or before this time (ISO 8601; no offset means UTC)."),
+)
+
+
+def parse_time(name: str, raw: str) -> datetime:
+    """Read an ISO 8601 / RFC 3339 time (400 otherwise), as an aware UTC datetime."""
+    text = raw.strip()
+    # RFC 3339 allows a lower-case t and z; Python's parser wants them upper-case.
+    if len(text) > 10 and text[10] == "t":
+        text = text[:10] + "T" + text[11:]
+    if text.endswith("z"):
+        text = text[:-1] + "Z"
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"{name} must be an ISO 8601 time, e.g. 2026-11-26T12:00:00Z.") from None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # an offset pushing year 1 or 9999 out of range: the nearest representable time
+        return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=timezone.utc)
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> str | None:
+    raw = request.args.get(name)
+    if raw is not None and raw not in choices:
+        raise BadRequest(f"{name} must be one of: {', '.join(choices)}.")
+    return raw
+
+
+def _filters() -> dict:
+    args = request.args
+    entity_id = args.get("entity_id")
+    if entity_id is not None:
+        if not _UINT.match(entity_id) or int(entity_id) > MAX_ENTITY_ID:
+            raise BadRequest(f"entity_id must be a whole number between 0 and {MAX_ENTITY_ID}.")
+        entity_id = int(entity_id)
+    username = args.get("user")
+    if username is not None and (len(username) > MAX_FILTER_LENGTH or "\x00" in username):
+        raise BadRequest(f"user must be at most {MAX_FILTER_LENGTH} characters, without NUL.")
+    times = {name: parse_time(name, args[name]) if args.get(name) is not None else None for name in ("since", "until")}
+    return {"entity": _choice("entity", ENTITIES), "entity_id": entity_id, "username": username,
+            "action": _choice("action", ACTIONS), **times}
+
+
+@route("/audit-log", ["GET"], summary="The audit trail, newest first", tags=["audit"], params=PARAMS,
+       responses={200: Reply({"type": "array", "items": AUDIT_ENTRY}, headers=("X-Total-Count", "Link"))},
+       errors=(400,))
+@requires("audit_log", "read")
+def audit_log():
+    """Every create, update and delete of products, customers and users, and sign-in events, from every channel."""
+    filters = _filters()
+    page = parse_page()
+    rows, total = paginated(audit_query(**filters), page)
+    response = jsonify([serialize_audit_entry(e) for e in rows])
+    response.headers.update(paging_headers(page, total))
+    return response
