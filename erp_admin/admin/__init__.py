@@ -52,9 +52,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(login.bp, url_prefix=PANEL_PREFIX)
 
     # First of all hooks: the CSRF check parses the form, and an import upload may exceed MAX_CONTENT_LENGTH.
-    from erp_admin.admin.csv_views import raise_upload_limit
 
-    app.before_request_funcs.setdefault(None, []).insert(0, raise_upload_limit)
     app.before_request(_panel_request)
     app.after_request(_panel_headers)
     app.register_error_handler(CSRFError, _csrf_error)

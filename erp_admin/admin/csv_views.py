@@ -29,8 +29,6 @@ from erp_admin.services.errors import ServiceError
 UPLOAD_DIR = "csv-imports"
 UPLOAD_TTL = 3600  # seconds an unconfirmed upload is kept
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
-# The multipart envelope around a file of IMPORT_MAX_BYTES (the file itself is held to the limit exactly).
-MULTIPART_OVERHEAD = 64 * 1024
 CSV_ENDPOINT_VERBS = {"import_view": "import", "import_confirm_view": "import"}
 
 
@@ -52,13 +50,6 @@ def _drop_stale_uploads() -> None:
                 path.unlink()
         except FileNotFoundError:  # another worker got there first
             pass
-
-
-def raise_upload_limit() -> None:
-    """Before the CSRF check reads the form: let an import upload be as large as IMPORT_MAX_BYTES."""
-    endpoint = request.endpoint or ""
-    if request.method == "POST" and endpoint.endswith(".import_view"):
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + MULTIPART_OVERHEAD
 
 
 class CsvViewMixin:

@@ -19,10 +19,8 @@ from erp_admin.api.resources import ResourceAPI
 from erp_admin.auth.access import current_principal, requires
 from erp_admin.csvio import ImportRejected, import_csv
 from erp_admin.csvio.download import CSV_MEDIA_TYPE, csv_download
+from erp_admin.limits import MULTIPART_OVERHEAD
 
-# Room for the multipart envelope (boundary, part headers) around a file of IMPORT_MAX_BYTES:
-# the file itself is held to IMPORT_MAX_BYTES exactly by the CSV reader.
-MULTIPART_OVERHEAD = 64 * 1024
 MULTIPART = "multipart/form-data"
 
 DRY_RUN_PARAM = Param(
