@@ -202,8 +202,8 @@ def record_sql(env: dict, work: Path, show: bool) -> Path:
     if show:
         for scenario, statements in json.loads(out.read_text()).items():
             print(f"\n-- SQL of the {scenario} request ({FLOOR_REQUESTS[scenario]}):")
-            for sql in statements:
-                print(" ".join(sql.split()) + ";")
+            for statement in statements:
+                print(" ".join(statement["sql"].split()) + ";  -- " + ", ".join(statement["params"]))
         print()
     return out
 
@@ -214,6 +214,8 @@ def _record_sql_child(out: str) -> None:
     from sqlalchemy import event, select
 
     from erp_admin import create_app
+    from flask_jwt_extended import decode_token
+
     from erp_admin.api.tokens import issue_tokens
     from erp_admin.extensions import db
     from erp_admin.models import User
@@ -222,10 +224,23 @@ def _record_sql_child(out: str) -> None:
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         token = issue_tokens(admin)["access_token"]
+        claims = decode_token(token)
         db.session.remove()
         engine = db.engine
-    seen: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda conn, cur, sql, params, ctx, many: seen.append(sql))
+    # The floor binds each parameter by what it is: these are the recording requests' values.
+    names = {claims["jti"]: "jti", admin.id: "user_id", 50: "limit", 7: "offset", 3: "row_id"}
+    if len(names) != 5:
+        raise SystemExit("recording SQL: the admin's id collides with a recorded value")
+    seen: list[dict] = []
+
+    def capture(conn, cursor, sql, params, context, executemany):
+        params = list(params or ())
+        unknown = [p for p in params if p not in names]
+        if unknown:
+            raise SystemExit(f"recording SQL: unknown parameter values {unknown} in {sql!r}")
+        seen.append({"sql": sql, "params": [names[p] for p in params]})
+
+    event.listen(engine, "before_cursor_execute", capture)
     client = app.test_client()
     recorded = {}
     for scenario, url in FLOOR_REQUESTS.items():
