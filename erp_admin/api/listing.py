@@ -18,7 +18,7 @@ from werkzeug.exceptions import BadRequest
 
 from erp_admin.api.registry import Param
 from erp_admin.extensions import db
-from erp_admin.search import SEARCH_COLUMNS, search_clause
+from erp_admin.search import SEARCH_COLUMNS, indexed_matches, search_clause
 
 MAX_OFFSET = 2_147_483_647
 _UINT = re.compile(r"^[0-9]+$")
@@ -214,15 +214,36 @@ def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
     Rows are read with Core (the serializers read attributes, which a Row has too)
     and with a deferred join: first the ids of the page, from the narrowest index
     that serves the order (skipping `offset` small index entries instead of whole
-    rows), then those rows by primary key.
+    rows), then those rows by primary key. A search for q alone, in id order,
+    counts and pages from the search index itself (`search.indexed_matches`).
     """
     page = parse_page()
-    query = filter_and_sort(select(model), spec)
+    query = filter_and_sort(select(model), spec)  # checks every argument first (400s)
     connection = db.session.connection()
-    total = connection.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     table = model.__table__
-    ids = query.with_only_columns(table.c.id).limit(page.limit).offset(page.offset)
+    matches = _search_only(spec)
+    if matches is not None:
+        total = connection.scalar(select(func.count()).select_from(matches.subquery()))
+        rowid = matches.selected_columns.id
+        descending = request.args.get("sort", spec.default_sort).startswith("-")
+        ids = matches.order_by(rowid.desc() if descending else rowid.asc())
+    else:
+        total = connection.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        ids = query.with_only_columns(table.c.id)
+    ids = ids.limit(page.limit).offset(page.offset)
     rows = connection.execute(select(table).where(table.c.id.in_(ids)).order_by(*ordering(spec))).all()
     response = jsonify([serialize(row) for row in rows])
     response.headers.update(paging_headers(page, total))
     return response
+
+
+def _search_only(spec: ListSpec) -> Select | None:
+    """The search index's matches when q is the list's only condition and the order is by id, else None."""
+    args = request.args
+    q = args.get("q")
+    if not q or not spec.search_resource or any(name in args for name in spec.filters):
+        return None
+    sort = args.get("sort", spec.default_sort)
+    if spec.sort_fields.get(sort.removeprefix("-")) is not spec.tiebreak:
+        return None
+    return indexed_matches(spec.search_resource, q, db.engine.dialect.name)
