@@ -84,7 +84,7 @@ def _clean_filename(name: str) -> str:
 
 def _finish(reporter: ProgressReporter | None) -> None:
     if reporter is not None:
-        reporter.phase("done")
+        reporter.finish()
 
 
 class CsvViewMixin:
@@ -111,7 +111,7 @@ class CsvViewMixin:
         data = upload.stream.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
         reporter = _reporter(data)
         if reporter is not None:
-            reporter.phase("read", 0, len(data))
+            reporter.phase("read")
         try:
             return self._preview(data, _clean_filename(upload.filename), reporter=reporter)
         finally:
@@ -148,7 +148,7 @@ class CsvViewMixin:
         data, filename = upload.data, upload.filename
         reporter = _reporter(data)
         if reporter is not None:
-            reporter.phase("read", 0, len(data))
+            reporter.phase("read")
         try:
             report = import_csv(self.resource, data, dry_run=False, acting_user=current_user, progress=reporter)
         except ImportRejected as exc:

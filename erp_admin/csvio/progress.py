@@ -162,6 +162,7 @@ class ProgressReporter:
         self.key = _key(user_id, progress_id)
         self.rows_hint = rows_hint  # estimated rows, the total shown while validating
         self._phase: str | None = None
+        self._counts: tuple[int, int | None] = (0, None)
         self._last_write = 0.0
         try:
             self.store.purge()
@@ -172,9 +173,14 @@ class ProgressReporter:
         """Enter phase now (always written)."""
         self._save(phase, done, total)
 
+    def finish(self) -> None:
+        """Record that the request is done (its answer is on its way), with the last counts reported."""
+        self._save("done", *self._counts)
+
     def __call__(self, phase: str, done: int, total: int | None) -> None:
         if phase == "validate" and total is None and self.rows_hint is not None:
             total = max(self.rows_hint, done)
+        self._counts = (done, total)
         now = time.monotonic()
         if phase == self._phase and done != total and now - self._last_write < WRITE_INTERVAL:
             return
@@ -182,6 +188,7 @@ class ProgressReporter:
 
     def _save(self, phase: str, done: int, total: int | None) -> None:
         self._phase = phase
+        self._counts = (done, total)
         self._last_write = time.monotonic()
         try:
             self.store.save(self.key, {"phase": phase, "done": done, "total": total})
