@@ -1,7 +1,8 @@
-"""The panel's import progress in real headless Chromium: phases and counts while a large file is checked and written.
+"""The panel's import progress in real headless Chromium: upload percentage, then phases and counts, then the answer.
 
 The server is held at one state of each phase (a gate in the progress store)
 until the page has shown it, so what the test sees does not depend on timing.
+Without JavaScript the same forms still work as plain posts.
 """
 from __future__ import annotations
 
@@ -113,3 +114,25 @@ def test_without_javascript_the_forms_post_as_before(app, live_server, browser, 
         expect(page.locator("body")).to_contain_text("Imported Products: 2 created")
     finally:
         context.close()
+
+
+def test_upload_percentage_while_the_file_is_sent(app, live_server, page, make_user, tmp_path, gates):  # noqa: F811
+    """A link throttled to 100 KiB/s (Chromium's network emulation) makes the 320 KB upload last about 3 s."""
+    import re
+
+    make_user("slowlink", role="manager", password="password123")
+    csv = tmp_path / "slow.csv"
+    csv.write_text("sku,name,price\n" + "".join(f"SLO-{i:05d},Slow {i} {'x' * 60},1\n" for i in range(4000)))
+    sign_in(page, live_server, "slowlink", "password123")
+    page.goto(f"{live_server}/admin/products/import/")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                   "uploadThroughput": 100 * 1024})
+    page.set_input_files("[data-testid=csv-file]", str(csv))
+    page.click("[data-testid=preview-import]")
+    box = page.locator("[data-testid=import-progress]")
+    expect(box).to_have_attribute("data-phase", "upload")
+    expect(box).to_contain_text(re.compile(r"Uploading: \d+ % \(\d+\.\d MiB of 0\.3 MiB\)"))
+    gates.open["validate"].set()
+    expect(page.locator("[data-testid=to-create]")).to_have_text("4000")

@@ -6,6 +6,14 @@ import importlib
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def reload_with_the_real_environment():
+    yield
+    import erp_admin.gunicorn_conf as conf
+
+    importlib.reload(conf)  # after monkeypatch restored the environment
+
+
 def load(monkeypatch, **env):
     for name in ("ERP_TIMEOUT", "ERP_WORKERS"):
         monkeypatch.delenv(name, raising=False)
