@@ -29,7 +29,8 @@ from sqlalchemy import delete, select
 
 from erp_admin.csvio import ImportRejected, import_csv
 from erp_admin.csvio.download import csv_download
-from erp_admin.csvio.progress import ProgressReporter, estimate_rows, is_progress_id, read_progress
+from erp_admin.csvio.progress import (ProgressReporter, ProgressUnavailable, estimate_rows, is_progress_id,
+                                      read_progress)
 from erp_admin.extensions import db
 from erp_admin.models import PendingUpload
 from erp_admin.models.base import utcnow
@@ -169,7 +170,10 @@ class CsvViewMixin:
     @expose("/import/progress/<progress_id>/")
     def import_progress_view(self, progress_id):
         """How far this user's running upload or import has got, as JSON for the page's script."""
-        state = read_progress(current_user.id, progress_id)
+        try:
+            state = read_progress(current_user.id, progress_id)
+        except ProgressUnavailable:  # the page keeps polling and shows the answer when it comes
+            return jsonify(error="progress is unavailable right now"), 503
         if state is None:  # unknown, expired, malformed, or another user's
             return jsonify(error="no such import in progress"), 404
         return jsonify(state)

@@ -48,6 +48,10 @@ PHASES = ("read", "validate", "write", "done")
 _STORE_ERRORS = (redis.RedisError, SQLAlchemyError, OSError)
 
 
+class ProgressUnavailable(RuntimeError):
+    """The progress store cannot be read right now (e.g. Redis is down)."""
+
+
 def is_progress_id(value) -> bool:
     """True for a well-formed progress id (32 lower-case hex digits)."""
     return isinstance(value, str) and bool(PROGRESS_ID.match(value))
@@ -148,10 +152,16 @@ def progress_store():
 
 
 def read_progress(user_id: int, progress_id: str) -> dict | None:
-    """The last reported state {"phase", "done", "total"} of the user's import, or None."""
+    """The last reported state {"phase", "done", "total"} of the user's import, or None.
+
+    Raises ProgressUnavailable when the store cannot be read.
+    """
     if not is_progress_id(progress_id):
         return None
-    return progress_store().load(_key(user_id, progress_id))
+    try:
+        return progress_store().load(_key(user_id, progress_id))
+    except _STORE_ERRORS as exc:
+        raise ProgressUnavailable(type(exc).__name__) from None
 
 
 class ProgressReporter:

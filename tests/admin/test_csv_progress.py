@@ -230,7 +230,7 @@ def test_writes_are_throttled_within_a_phase(app, monkeypatch):
 
 
 def test_a_failing_store_never_fails_the_import(database_url, instance_path):
-    """Redis down: the import goes through, the poll just has no news."""
+    """Redis down: the import goes through, the poll answers 503 (no news), never a 500."""
     from erp_admin import create_app
 
     app = create_app(test_config(database_url, instance_path, REDIS_URL="redis://127.0.0.1:1/0",
@@ -243,6 +243,8 @@ def test_a_failing_store_never_fails_the_import(database_url, instance_path):
         assert confirm.status_code == 302
         with app.app_context():
             assert len(products()) == ROWS
+        poll = panel.client.get(f"/admin/products/import/progress/{PID}/")
+        assert poll.status_code == 503 and poll.get_json() == {"error": "progress is unavailable right now"}
     finally:
         empty_database(app)
 
