@@ -87,13 +87,14 @@ def post_upload(panel, data: bytes, progress_id: str | None = PID):
 
 @pytest.fixture
 def recorded(monkeypatch):
-    """Every state written to the progress store, as (store name, key, state); small chunks, no throttling."""
+    """(saved, hooks): every state written to the progress store as (store name, key, state), and
+    callables run with each state just after it was written. Small chunks, no throttling."""
     from erp_admin.csvio import importer, validation
 
     monkeypatch.setattr(validation, "CHUNK_ROWS", 10)
     monkeypatch.setattr(importer, "WRITE_CHUNK", 10)
     monkeypatch.setattr(progress, "WRITE_INTERVAL", 0)
-    saved = []
+    saved, hooks = [], []
     real = progress.progress_store
 
     def recording_store():
@@ -109,7 +110,6 @@ def recorded(monkeypatch):
         store.save = recording_save
         return store
 
-    hooks = []
     monkeypatch.setattr(progress, "progress_store", recording_store)
     return saved, hooks
 
