@@ -1,7 +1,7 @@
 """csv import state: pending panel uploads and import progress, shared by every worker and host
 
-Revision ID: 0004_csv_uploads
-Revises: 0003_search
+Revision ID: 0005_csv_uploads
+Revises: 0004_scan
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import erp_admin.models.base
 
 
-revision = "0004_csv_uploads"
-down_revision = "0003_search"
+revision = "0005_csv_uploads"
+down_revision = "0004_scan"
 branch_labels = None
 depends_on = None
 
