@@ -25,45 +25,34 @@ SCHEMAS = {"products": ProductSchema, "customers": CustomerSchema, "users": User
 UNIQUE_FIELDS = {"products": ("sku",), "customers": ("email",), "users": ("username", "email")}
 
 
-def create_record(resource: str, data: Any, *, acting_user: User | None = None, batch: bool = False):
+def create_record(resource: str, data: Any, *, acting_user: User | None = None):
     """Validate data and add a new record of resource; return it flushed (with its id).
 
-    batch=True (the CSV import): the caller has checked the unique keys of the
-    whole batch and calls flush_records() per chunk, so no query runs per record.
+    Many records at once (CSV import, seeding) go through services.bulk instead.
     """
     cleaned = validate_record(SCHEMAS[resource], data, partial=False)
     obj = MODELS[resource]()
     if resource == "products" and cleaned.get("sku") is None:
         cleaned["sku"] = _next_sku()
-    if not batch:
-        _check_unique(resource, cleaned)
+    _check_unique(resource, cleaned)
     _apply(obj, cleaned)
     db.session.add(obj)
-    if not batch:
-        _flush(resource)
+    _flush(resource)
     return obj
 
 
-def update_record(obj, data: Any, *, acting_user: User | None = None, expected_version: int | None = None,
-                  batch: bool = False):
-    """Validate a partial update and apply it to obj; return obj flushed (batch=True: as in create_record)."""
+def update_record(obj, data: Any, *, acting_user: User | None = None, expected_version: int | None = None):
+    """Validate a partial update and apply it to obj; return obj flushed."""
     resource = _resource_of(obj)
     check_version(obj, expected_version)
     cleaned = validate_record(SCHEMAS[resource], data, partial=True)
     changed = {k: v for k, v in cleaned.items() if k == "password" or getattr(obj, k) != v}
     if isinstance(obj, User):
         _check_user_update(obj, changed, acting_user)
-    if not batch:
-        _check_unique(resource, changed, exclude_id=obj.id)
+    _check_unique(resource, changed, exclude_id=obj.id)
     _apply(obj, changed)
-    if not batch:
-        _flush(resource)
-    return obj
-
-
-def flush_records(resource: str) -> None:
-    """Flush a batch of created/updated records of resource, mapping constraint errors to Conflict."""
     _flush(resource)
+    return obj
 
 
 def generate_skus(count: int, reserved: frozenset[str] | set[str] = frozenset()) -> list[str]:
