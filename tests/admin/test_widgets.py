@@ -70,3 +70,63 @@ def test_the_list_page_renders_inline_edit_links(app, signed_in):
     html = signed_in("manager").client.get("/admin/products/").get_data(as_text=True)
     assert f'data-pk="{product.id}"' in html and 'data-role="x-editable"' in html
     assert "Lamp &amp; &lt;shade&gt;" in html and "<shade>" not in html
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes, in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def action_cells(html: str) -> list[list]:
+    cells = []
+    for chunk in html.split('<td class="list-buttons-column">')[1:]:
+        parser = _Tags()
+        parser.feed(chunk.split("</td>")[0])
+        cells.append(parser.tags)
+    return cells
+
+
+@pytest.mark.parametrize("url", ["/admin/products/", "/admin/products/?search=lamp&page_size=50",
+                                 "/admin/customers/", "/admin/users/"])
+def test_row_actions_are_flask_admins_markup(app, signed_in, monkeypatch, url):
+    """View / Edit / Delete links and forms: the same tags and attributes as Flask-Admin's macros write."""
+    from erp_admin.admin import records
+    from tests.factories import create_customer, create_product
+
+    with app.app_context():
+        for i in range(3):
+            create_product(name=f"Lamp {i} & <b>", category="Home")
+            create_customer(name=f"Customer {i}", email=f"c{i}@example.com")
+    admin = signed_in("admin")
+    fast = action_cells(admin.client.get(url).get_data(as_text=True))
+    monkeypatch.setattr(records, "fast_row_actions", lambda actions: actions)  # Flask-Admin's own
+    original = action_cells(admin.client.get(url).get_data(as_text=True))
+    assert fast and len(fast) == len(original)
+    for ours, theirs in zip(fast, original):
+        assert [tag for tag in ours if tag[1].get("title") != "Adjust stock"] == \
+            [tag for tag in theirs if tag[1].get("title") != "Adjust stock"]
+        assert any(tag == "form" for tag, _ in ours) and any(a.get("name") == "csrf_token" for _, a in ours)
+
+
+def test_the_adjust_link_returns_to_the_exact_list_url(app, signed_in):
+    from tests.factories import create_product
+
+    with app.app_context():
+        product = create_product(name="Bolt")
+    html = signed_in("manager").client.get("/admin/products/?search=bolt").get_data(as_text=True)
+    links = [a for cell in action_cells(html) for tag, a in cell if a.get("title") == "Adjust stock"]
+    assert [a["href"] for a in links] == [f"/admin/products/adjust/?id={product.id}&url=/admin/products/?search%3Dbolt"]
+
+
+def test_row_action_links_follow_the_role(app, signed_in):
+    """A manager may only read users: their rows offer View, no Edit and no Delete (the matrix decides)."""
+    signed_in("admin")  # a user row to list
+    cells = action_cells(signed_in("manager").client.get("/admin/users/").get_data(as_text=True))
+    titles = {a.get("title") for cell in cells for _, a in cell if a.get("title")}
+    assert cells and titles == {"View Record"}

@@ -1,13 +1,12 @@
 """Products in the panel: searchable list with a low-stock badge, forms through the services, stock adjustment."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterLike
 from flask_admin.form import BaseForm
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model import filters as base_filters
-from flask_admin.model.template import LinkRowAction
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import StringField, TextAreaField
@@ -16,6 +15,7 @@ from erp_admin.admin.csv_views import CSV_ENDPOINT_VERBS, CsvViewMixin
 from erp_admin.admin.formatting import money, when
 from erp_admin.admin.records import RecordView, badge, put_errors_on_form, to_int, version_field
 from erp_admin.admin.security import allowed
+from erp_admin.admin.widgets import FastEndpointRowAction
 from erp_admin.extensions import db
 from erp_admin.inventory.stock import adjust_stock
 from erp_admin.models import Product
@@ -111,11 +111,8 @@ class ProductView(CsvViewMixin, RecordView):
     def get_list_row_actions(self):
         actions = super().get_list_row_actions()
         if allowed(self.resource, "adjust_stock"):
-            actions.append(LinkRowAction(
-                "fa fa-exchange",
-                lambda action, row_id, row: url_for(".adjust_view", id=row_id, url=request.full_path),
-                title="Adjust stock",
-            ))
+            actions.append(FastEndpointRowAction(".adjust_view", "fa fa-exchange", "Adjust stock",
+                                                 return_to_full_path=True))
         return actions
 
     @expose("/adjust/", methods=("GET", "POST"))
