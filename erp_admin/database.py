@@ -4,9 +4,10 @@ from __future__ import annotations
 import fcntl
 import logging
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -22,6 +23,7 @@ READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Execution option marking a connection that only reads (e.g. the CSV import's validation):
 # on SQLite it begins with a plain BEGIN, so it never holds the write lock.
 READ_ONLY_OPTION = "erp_read_only"
+_READ_PHASE = "_erp_read_phase"  # flask.g flag: the write request's reads before its write transaction
 
 
 @event.listens_for(Engine, "connect")
@@ -44,7 +46,8 @@ def _sqlite_on_begin(conn):
     # A deferred BEGIN that later writes can fail with "database is locked"
     # under several workers even with a busy timeout; write transactions take
     # the write lock up front (and queue on busy_timeout) instead.
-    if (has_request_context() and request.method in READ_ONLY_METHODS) or conn.get_execution_options().get(READ_ONLY_OPTION):
+    if (has_request_context() and (request.method in READ_ONLY_METHODS or g.get(_READ_PHASE))
+            or conn.get_execution_options().get(READ_ONLY_OPTION)):
         conn.exec_driver_sql("BEGIN")
         return
     # The lock file queues writers fairly and wakes them at once (see sqlite_lock);
@@ -70,6 +73,36 @@ def _release_write_lock(dbapi_connection, connection_record):
     write_lock = getattr(dbapi_connection, "write_lock", None)
     if write_lock is not None and write_lock.held and not dbapi_connection.in_transaction:
         write_lock.release()
+
+
+@contextmanager
+def read_phase():
+    """Run a write request's preliminary reads (the token checks) in a read transaction, ended after the block.
+
+    On SQLite, a write request would otherwise take the write lock at its first
+    statement, and every other writer would wait while it checks its token.
+    The objects loaded stay as they are (nothing was written, nothing expires),
+    and the request's writes begin a new transaction, with BEGIN IMMEDIATE.
+    The check and the write are then two transactions, as on PostgreSQL under
+    READ COMMITTED, where a token revoked in between is not seen either.
+    Elsewhere (PostgreSQL, reads, a transaction already open) it changes nothing.
+    """
+    session = db.session()
+    if (not has_request_context() or request.method in READ_ONLY_METHODS or session.in_transaction()
+            or session.get_bind().dialect.name != "sqlite"):
+        yield
+        return
+    setattr(g, _READ_PHASE, True)
+    try:
+        yield
+    finally:
+        g.pop(_READ_PHASE, None)
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
 
 
 def init_app(app: Flask) -> None:
