@@ -8,6 +8,9 @@ BEGIN, the revocation check, the per-request user lookup, the count and the
 page (list) or the row (get), then ROLLBACK as the app's session does. It
 decodes the bearer token with PyJWT, refuses inactive users and stale token
 versions like the app, uses one sqlite3 connection per worker and `json`.
+With FLOOR_DATABASE_URL (PostgreSQL) instead of FLOOR_SQLITE_PATH it runs
+the statements recorded on PostgreSQL through one psycopg connection per
+worker (the driver the app uses), their %(name)s placeholders made positional.
 bench_http.py runs it under the same `gunicorn -w 2` and prints the app's ratio to it.
 """
 from __future__ import annotations
@@ -21,7 +24,8 @@ from urllib.parse import parse_qs
 
 import jwt
 
-DB_PATH = os.environ["FLOOR_SQLITE_PATH"]
+DB_PATH = os.environ.get("FLOOR_SQLITE_PATH")
+DB_URL = os.environ.get("FLOOR_DATABASE_URL")  # postgresql://…: the same statements through psycopg
 JWT_KEY = os.environ["FLOOR_JWT_SECRET_KEY"]
 PRODUCT_PATH = re.compile(r"^/api/products/(\d+)$")
 _conn = None
@@ -49,6 +53,9 @@ def _load_statements() -> dict[str, list[tuple[str, str]]]:
                 kind = "row"
             else:
                 raise SystemExit(f"floor: no parameters known for {sql!r}")
+            if DB_URL:
+                # psycopg (pyformat) names its parameters; each kind passes them in order of appearance.
+                sql = re.sub(r"%\(\w+\)s", "%s", sql)
             plan.append((kind, sql))
         plans[scenario] = plan
     return plans
@@ -61,13 +68,19 @@ def _db():
     global _conn
     if _conn is None:
         # Autocommit mode: the recorded BEGIN starts the transaction, as in the app.
-        _conn = sqlite3.connect(DB_PATH, check_same_thread=False, isolation_level=None)
-        _conn.execute("PRAGMA journal_mode=WAL")
+        if DB_URL:
+            import psycopg
+
+            _conn = psycopg.connect(DB_URL, autocommit=True)
+        else:
+            _conn = sqlite3.connect(DB_PATH, check_same_thread=False, isolation_level=None)
+            _conn.execute("PRAGMA journal_mode=WAL")
     return _conn
 
 
 def _iso(value):
-    # The app's iso(): stored naive UTC "YYYY-MM-DD HH:MM:SS.ffffff" → "YYYY-MM-DDTHH:MM:SS.fffZ".
+    # The app's iso(): stored naive UTC "YYYY-MM-DD HH:MM:SS.ffffff" → "YYYY-MM-DDTHH:MM:SS.fffZ"
+    # (PostgreSQL hands back datetimes, whose str() is the same up to the milliseconds).
     return None if value is None else str(value).replace(" ", "T")[:23] + "Z"
 
 
