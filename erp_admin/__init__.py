@@ -17,7 +17,7 @@ __all__ = ["ConfigError", "create_app"]
 def create_app(test_config: dict | None = None) -> Flask:
     """Build and return a configured ERP Admin application."""
     from erp_admin import admin, api, audit, cli, database, errors, observability, proxy
-    from erp_admin import limits
+    from erp_admin import json_provider, limits
     from erp_admin.auth import sessions
     from erp_admin.config import load_config
     from erp_admin.extensions import csrf
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True, template_folder=TEMPLATES_DIR)
     load_config(app, test_config)
 
+    json_provider.init_app(app)
     proxy.init_app(app)
     observability.init_app(app)
     limits.init_app(app)

@@ -120,8 +120,14 @@ def init_app(app: Flask) -> None:
         upgrade_database(app)
 
 
+# SQLite-only indexes on id alone (migration 0004) that serve list paging and counts.
+SCAN_INDEX_SUFFIX = "_id_scan"
+
+
 def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
-    """Leave the search indexes, which migrations own but models do not declare, out of autogenerate."""
+    """Leave the indexes that migrations own but models do not declare (search, id scans) out of autogenerate."""
+    if type_ == "index" and name and name.endswith(SCAN_INDEX_SUFFIX):
+        return False
     return not is_search_object(name, type_)
 
 

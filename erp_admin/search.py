@@ -7,7 +7,7 @@ declare them, so the migration drift check skips them (`is_search_object`).
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select, text
+from sqlalchemy import ColumnElement, Select, or_, select, text
 from sqlalchemy.sql import literal_column
 
 SEARCH_COLUMNS = {
@@ -25,15 +25,27 @@ def escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def indexed_matches(resource: str, q: str, dialect: str) -> Select | None:
+    """SELECT rowid AS id of the rows containing q, from the FTS5 trigram index alone (rowid order).
+
+    None where that index does not serve q (PostgreSQL, other resources, fewer
+    than three characters). A list searching for q alone counts and pages from
+    this directly: no row of the table is read but the page's.
+    """
+    if resource != "products" or dialect != "sqlite" or len(q) < MIN_TRIGRAM:
+        return None
+    phrase = '"' + q.replace('"', '""') + '"'
+    return (
+        select(literal_column("rowid").label("id"))
+        .select_from(text(SEARCH_TABLE_PREFIX))
+        .where(text("products_search MATCH :phrase").bindparams(phrase=phrase))
+    )
+
+
 def search_clause(model, resource: str, q: str, dialect: str) -> ColumnElement[bool]:
     """Return a WHERE clause matching rows whose searchable columns contain q."""
-    if resource == "products" and dialect == "sqlite" and len(q) >= MIN_TRIGRAM:
-        phrase = '"' + q.replace('"', '""') + '"'
-        matches = (
-            select(literal_column("rowid"))
-            .select_from(text(SEARCH_TABLE_PREFIX))
-            .where(text("products_search MATCH :phrase").bindparams(phrase=phrase))
-        )
+    matches = indexed_matches(resource, q, dialect)
+    if matches is not None:
         return model.id.in_(matches)
     pattern = f"%{escape_like(q)}%"
     columns = [getattr(model, column) for column in SEARCH_COLUMNS[resource]]

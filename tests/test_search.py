@@ -60,3 +60,58 @@ def test_customer_search_matches_name_email_company(app):
 
 def test_escape_like_escapes_wildcards_and_backslash():
     assert escape_like(r"50%_a\b") == r"50\%\_a\\b"
+
+
+@pytest.fixture
+def shelf(app):
+    names = ["Drill press", "Cordless drill", "Desk lamp", "Lamp shade", 'Quote "drill"', "Kettle", "DRILL bits"]
+    with app.app_context():
+        for i in range(40):
+            create_product(sku=f"SH-{i:03d}", name=names[i % len(names)], category=("Tools", "Home")[i % 2],
+                           price="1.00", quantity=i % 4, reorder_level=1)
+        return {p.id: (p.sku, p.name, p.category) for p in db.session.scalars(select(Product))}
+
+
+@pytest.mark.parametrize("q", ["drill", "LAMP", '"drill"', "sh-01", "ools", "zz", "nothing here"])
+@pytest.mark.parametrize("sort", ["id", "-id"])
+def test_a_search_alone_pages_and_counts_exactly(app, make_user, shelf, q, sort):
+    """q alone in id order is served by the index alone: same rows, order and total as a substring filter."""
+    from tests.api.conftest import TokenFactory
+
+    expected = sorted((pid for pid, fields in shelf.items() if any(q.lower() in (f or "").lower() for f in fields)),
+                      reverse=sort == "-id")
+    headers = TokenFactory(app, make_user)("user")
+    client = app.test_client()
+    seen = []
+    for offset in range(0, 45, 7):
+        response = client.get("/api/products", query_string={"q": q, "sort": sort, "limit": 7, "offset": offset},
+                              headers=headers)
+        assert response.status_code == 200
+        assert response.headers["X-Total-Count"] == str(len(expected))
+        seen += [p["id"] for p in response.get_json()]
+    assert seen == expected
+
+
+def test_a_search_alone_reads_no_product_row_to_count_on_sqlite(app, make_user, shelf):
+    from sqlalchemy import event
+
+    from tests.api.conftest import TokenFactory
+
+    headers = TokenFactory(app, make_user)("user")
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda conn, cursor, sql, params, context, many: statements.append(sql)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = app.test_client().get("/api/products?q=drill&limit=3", headers=headers)
+        filtered = app.test_client().get("/api/products?q=drill&category=Tools&limit=3", headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200 and filtered.status_code == 200
+    counts = [sql for sql in statements if "count(" in sql.lower()]
+    assert len(counts) == 2
+    if engine.dialect.name == "sqlite":
+        assert "products_search" in counts[0] and "FROM products " not in counts[0] + " "
+        assert "category" in counts[1]  # with a filter, the general form (a join with the table)
+

@@ -1,55 +1,91 @@
-"""CSV in the panel: the Import page (upload → preview → Confirm) and the Export download of a list.
+"""CSV in the panel: the Import page (upload → preview → Confirm, with live progress) and the Export download.
 
 The uploaded file is kept server-side between the preview and the Confirm:
 a browser cannot re-send a file input, and echoing up to IMPORT_MAX_BYTES
 back through a hidden field would be slow and trust the client with the data.
-It is stored in the instance folder under a random name that also holds the
-uploader's id and the resource, so Confirm only ever opens a file this user
-uploaded for this list; the form carries only the random token (checked
-against a strict pattern, never used as a path). Files are removed once
-imported or rejected, and any left behind longer than UPLOAD_TTL go at the
-next upload. Exports stream through the same csvio exporter as the API.
+It is kept in the database (csv_uploads), so the Confirm may reach any worker
+on any host: a row holds the bytes, the uploader's id and the resource under
+a random token, so Confirm only ever opens a file this user uploaded for this
+list; the form carries only the token (checked against a strict pattern).
+Only a preview with something to confirm is kept; the row is deleted once
+imported or rejected, and rows older than UPLOAD_TTL are refused and purged
+at the next upload. Exports stream through the same csvio exporter as the API.
+
+Progress: the page's script (static/js/csv-import.js) sends a random progress
+id with each form and polls import/progress/<id>/ (csvio.progress) while the
+request runs; without JavaScript the forms post as plain forms.
 """
 from __future__ import annotations
 
 import re
 import secrets
-import time
-from pathlib import Path
+from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, request
+from flask import abort, current_app, flash, jsonify, redirect, request
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import delete, select
 
 from erp_admin.csvio import ImportRejected, import_csv
 from erp_admin.csvio.download import csv_download
+from erp_admin.csvio.progress import (ProgressReporter, ProgressUnavailable, estimate_rows, is_progress_id,
+                                      read_progress)
+from erp_admin.extensions import db
+from erp_admin.models import PendingUpload
+from erp_admin.models.base import utcnow
 from erp_admin.services.errors import ServiceError
 
-UPLOAD_DIR = "csv-imports"
 UPLOAD_TTL = 3600  # seconds an unconfirmed upload is kept
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
-CSV_ENDPOINT_VERBS = {"import_view": "import", "import_confirm_view": "import"}
+CSV_ENDPOINT_VERBS = {"import_view": "import", "import_confirm_view": "import", "import_progress_view": "import"}
+NO_LONGER_AVAILABLE = "That upload is no longer available (it was imported already or expired). Upload the file again."
 
 
-def upload_dir() -> Path:
-    path = Path(current_app.instance_path) / UPLOAD_DIR
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _upload_cutoff():
+    return utcnow() - timedelta(seconds=UPLOAD_TTL)
 
 
-def _upload_path(resource: str, token: str) -> Path:
-    return upload_dir() / f"{current_user.id}-{resource}-{token}.csv"
+def _keep_upload(resource: str, filename: str, data: bytes) -> str:
+    """Store data for this user's Confirm; return its token. Purges expired uploads first."""
+    db.session.execute(delete(PendingUpload).where(PendingUpload.created_at < _upload_cutoff()))
+    token = secrets.token_hex(16)
+    db.session.add(PendingUpload(token=token, user_id=current_user.id, resource=resource, filename=filename,
+                                 size=len(data), data=data, created_at=utcnow()))
+    db.session.commit()
+    return token
 
 
-def _drop_stale_uploads() -> None:
-    cutoff = time.time() - UPLOAD_TTL
-    for path in upload_dir().glob("*.csv"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:  # another worker got there first
-            pass
+def _pending_upload(resource: str, token: str) -> PendingUpload | None:
+    """This user's unexpired upload for resource under token, or None."""
+    return db.session.scalars(select(PendingUpload).where(
+        PendingUpload.token == token, PendingUpload.user_id == current_user.id,
+        PendingUpload.resource == resource, PendingUpload.created_at >= _upload_cutoff(),
+    )).first()
+
+
+def _drop_upload(token: str) -> None:
+    db.session.execute(delete(PendingUpload).where(PendingUpload.token == token,
+                                                   PendingUpload.user_id == current_user.id))
+    db.session.commit()
+
+
+def _reporter(data: bytes) -> ProgressReporter | None:
+    """A progress reporter when the form came from the page's script (it sends a progress id), else None."""
+    progress_id = request.form.get("progress")
+    if not is_progress_id(progress_id):
+        return None
+    return ProgressReporter(current_user.id, progress_id, rows_hint=estimate_rows(data))
+
+
+def _clean_filename(name: str) -> str:
+    # Shown on the page and stored: no control characters (PostgreSQL refuses NUL in text).
+    return "".join(c for c in name if c.isprintable())[:255] or "upload.csv"
+
+
+def _finish(reporter: ProgressReporter | None) -> None:
+    if reporter is not None:
+        reporter.finish()
 
 
 class CsvViewMixin:
@@ -72,24 +108,32 @@ class CsvViewMixin:
         if upload is None or not upload.filename:
             flash("Choose a CSV file to upload.", "error")
             return self._render_import(400)
-        _drop_stale_uploads()
-        token = secrets.token_hex(16)
-        upload.save(_upload_path(self.resource, token))
-        return self._preview(token, upload.filename)
-
-    def _preview(self, token: str, filename: str | None, status: int = 200):
-        """Dry-run the stored upload and show the report; keep the file only when there is something to confirm."""
-        path = _upload_path(self.resource, token)
+        # One byte over the limit is enough for the reader to refuse the file (413).
+        data = upload.stream.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        reporter = _reporter(data)
+        if reporter is not None:
+            reporter.phase("read")
         try:
-            with path.open("rb") as source:
-                report = import_csv(self.resource, source, dry_run=True, acting_user=current_user)
+            return self._preview(data, _clean_filename(upload.filename), reporter=reporter)
+        finally:
+            _finish(reporter)
+
+    def _preview(self, data: bytes, filename: str, *, token: str | None = None, status: int = 200,
+                 reporter: ProgressReporter | None = None):
+        """Dry-run data and show the report; keep the upload (under token, or a new one) only when there is something to confirm."""
+        try:
+            report = import_csv(self.resource, data, dry_run=True, acting_user=current_user, progress=reporter)
         except ServiceError as exc:  # not a CSV file, too large
-            path.unlink(missing_ok=True)
+            if token:
+                _drop_upload(token)
             flash(exc.detail, "error")
             return self._render_import(exc.status)
         if report.rejected or not (report.created or report.updated):
-            path.unlink(missing_ok=True)  # nothing to confirm
+            if token:
+                _drop_upload(token)  # nothing to confirm
             token = None
+        elif token is None:
+            token = _keep_upload(self.resource, filename, data)
         return self._render_import(status, report=report, token=token, filename=filename)
 
     @expose("/import/confirm/", methods=("POST",))
@@ -98,26 +142,41 @@ class CsvViewMixin:
         token = request.form.get("token", "")
         if not _TOKEN.match(token):
             abort(400)
-        path = _upload_path(self.resource, token)
-        if not path.is_file():
-            flash("That upload is no longer available (it was imported already or expired). Upload the file again.",
-                  "error")
+        upload = _pending_upload(self.resource, token)
+        if upload is None:
+            flash(NO_LONGER_AVAILABLE, "error")
             return redirect(self.get_url(".import_view"))
+        data, filename = upload.data, upload.filename
+        reporter = _reporter(data)
+        if reporter is not None:
+            reporter.phase("read")
         try:
-            with path.open("rb") as source:
-                report = import_csv(self.resource, source, dry_run=False, acting_user=current_user)
+            report = import_csv(self.resource, data, dry_run=False, acting_user=current_user, progress=reporter)
         except ImportRejected as exc:
             # The stored data changed since the preview so that some lines no longer pass.
-            path.unlink(missing_ok=True)
+            _drop_upload(token)
             flash(exc.detail, "error")
-            return self._render_import(422, report=exc.report, filename=request.form.get("filename"))
+            return self._render_import(422, report=exc.report, filename=filename)
         except ServiceError as exc:  # changed meanwhile (409), database busy (503): preview it afresh
             flash(exc.detail, "error")
-            return self._preview(token, request.form.get("filename"), exc.status)
-        path.unlink(missing_ok=True)
+            return self._preview(data, filename, token=token, status=exc.status, reporter=reporter)
+        finally:
+            _finish(reporter)
+        _drop_upload(token)
         flash(Markup("Imported {}: <strong>{}</strong> created, <strong>{}</strong> updated, {} unchanged.").format(
             self.name, report.created, report.updated, report.unchanged), "success")
         return redirect(self.get_url(".index_view"))
+
+    @expose("/import/progress/<progress_id>/")
+    def import_progress_view(self, progress_id):
+        """How far this user's running upload or import has got, as JSON for the page's script."""
+        try:
+            state = read_progress(current_user.id, progress_id)
+        except ProgressUnavailable:  # the page keeps polling and shows the answer when it comes
+            return jsonify(error="progress is unavailable right now"), 503
+        if state is None:  # unknown, expired, malformed, or another user's
+            return jsonify(error="no such import in progress"), 404
+        return jsonify(state)
 
     @expose("/export/<export_type>/")
     def export(self, export_type):

@@ -2,8 +2,7 @@
 
     spec = ListSpec(sort_fields={"id": Product.id, ...}, search=(Product.sku, ...),
                     search_resource="products", filters={"category": Filter(Product.category)})
-    query, page = apply_list_args(select(Product), spec)
-    return list_response(query, page, serialize_product)
+    return list_response(Product, spec, serialize_product)
 """
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from werkzeug.exceptions import BadRequest
 
 from erp_admin.api.registry import Param
 from erp_admin.extensions import db
-from erp_admin.search import SEARCH_COLUMNS, search_clause
+from erp_admin.search import SEARCH_COLUMNS, indexed_matches, search_clause
 
 MAX_OFFSET = 2_147_483_647
 _UINT = re.compile(r"^[0-9]+$")
@@ -152,12 +151,6 @@ def search_condition(spec: ListSpec, q: str) -> ColumnElement[bool]:
     return or_(*(contains(col, pattern) for col in spec.search))
 
 
-def apply_list_args(query: Select, spec: ListSpec) -> tuple[Select, Page]:
-    """Apply q, the filters and sort from the query string to query; return it and the page."""
-    page = parse_page()
-    return filter_and_sort(query, spec), page
-
-
 def filter_and_sort(query: Select, spec: ListSpec) -> Select:
     """Apply q, the filters and sort from the query string to query (400 for bad values); no paging."""
     args = request.args
@@ -172,7 +165,12 @@ def filter_and_sort(query: Select, spec: ListSpec) -> Select:
         if raw is not None:
             query = query.where(flt.condition(name, raw))
 
-    sort = args.get("sort", spec.default_sort)
+    return query.order_by(*ordering(spec))
+
+
+def ordering(spec: ListSpec) -> list:
+    """The ORDER BY of the request's `sort` (400 for an unknown field), with the tiebreak."""
+    sort = request.args.get("sort", spec.default_sort)
     descending = sort.startswith("-")
     name = sort[1:] if descending else sort
     if name not in spec.sort_fields:
@@ -181,7 +179,7 @@ def filter_and_sort(query: Select, spec: ListSpec) -> Select:
     order = [column.desc() if descending else column.asc()]
     if spec.tiebreak is not None and column is not spec.tiebreak:
         order.append(spec.tiebreak.desc() if descending else spec.tiebreak.asc())
-    return query.order_by(*order)
+    return order
 
 
 def paginated(query: Select, page: Page) -> tuple[list, int]:
@@ -210,10 +208,42 @@ def _page_url(offset: int, limit: int) -> str:
     return f"{request.base_url}?{urlencode(args)}"
 
 
-def list_response(query: Select, spec: ListSpec, serialize: Callable[[Any], dict]):
-    """Run a list query with the request's list arguments; return the JSON array with paging headers."""
-    query, page = apply_list_args(query, spec)
-    rows, total = paginated(query, page)
+def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
+    """List model's records with the request's list arguments: the JSON array with paging headers.
+
+    Rows are read with Core (the serializers read attributes, which a Row has too)
+    and with a deferred join: first the ids of the page, from the narrowest index
+    that serves the order (skipping `offset` small index entries instead of whole
+    rows), then those rows by primary key. A search for q alone, in id order,
+    counts and pages from the search index itself (`search.indexed_matches`).
+    """
+    page = parse_page()
+    query = filter_and_sort(select(model), spec)  # checks every argument first (400s)
+    connection = db.session.connection()
+    table = model.__table__
+    matches = _search_only(spec)
+    if matches is not None:
+        total = connection.scalar(select(func.count()).select_from(matches.subquery()))
+        rowid = matches.selected_columns.id
+        descending = request.args.get("sort", spec.default_sort).startswith("-")
+        ids = matches.order_by(rowid.desc() if descending else rowid.asc())
+    else:
+        total = connection.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        ids = query.with_only_columns(table.c.id)
+    ids = ids.limit(page.limit).offset(page.offset)
+    rows = connection.execute(select(table).where(table.c.id.in_(ids)).order_by(*ordering(spec))).all()
     response = jsonify([serialize(row) for row in rows])
     response.headers.update(paging_headers(page, total))
     return response
+
+
+def _search_only(spec: ListSpec) -> Select | None:
+    """The search index's matches when q is the list's only condition and the order is by id, else None."""
+    args = request.args
+    q = args.get("q")
+    if not q or not spec.search_resource or any(name in args for name in spec.filters):
+        return None
+    sort = args.get("sort", spec.default_sort)
+    if spec.sort_fields.get(sort.removeprefix("-")) is not spec.tiebreak:
+        return None
+    return indexed_matches(spec.search_resource, q, db.engine.dialect.name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import redis
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, bindparam, delete, exists, select
 
 from erp_admin.auth.access import NotAuthenticated
 
@@ -18,6 +18,11 @@ from erp_admin.extensions import db
 from erp_admin.kv import redis_call, redis_enabled, redis_key
 from erp_admin.models import RevokedToken
 from erp_admin.models.base import utcnow
+
+
+# EXISTS(the revoked token :jti), for the per-request user lookup to read in the same
+# statement when revocations live in the database (with Redis, is_revoked() asks Redis).
+REVOKED: ColumnElement[bool] = exists().where(RevokedToken.jti == bindparam("jti"))
 
 
 class RevocationUnavailable(NotAuthenticated):

@@ -1,13 +1,28 @@
-"""Flask-Login wiring for the panel: loading the signed-in user from the session."""
+"""Flask-Login wiring for the panel: loading the signed-in user from the session.
+
+Only the panel has a cookie session: API requests authenticate with a bearer
+token, so under /api Flask gets a null session (no cookie read, signed or set).
+"""
 from __future__ import annotations
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 from erp_admin.extensions import db, login_manager
 from erp_admin.models import User
 
 
+class PanelOnlySessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, for every path but the API's."""
+
+    def open_session(self, app, request):
+        if request.path == "/api" or request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = PanelOnlySessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "panel_auth.login"
     login_manager.session_protection = "strong"

@@ -1,6 +1,7 @@
 """Every table of ERP Admin, importable from one place."""
 from erp_admin.models.audit import AuditEntry
 from erp_admin.models.base import Base
+from erp_admin.models.csv_import import ImportProgress, PendingUpload
 from erp_admin.models.customer import Customer
 from erp_admin.models.panel_session import PanelSession
 from erp_admin.models.product import Product
@@ -13,7 +14,9 @@ __all__ = [
     "Base",
     "Customer",
     "IdempotencyRecord",
+    "ImportProgress",
     "PanelSession",
+    "PendingUpload",
     "Product",
     "ROLES",
     "RevokedToken",

@@ -8,6 +8,6 @@ def iso(value: datetime | None) -> str | None:
     """Format a datetime as ISO 8601 UTC with a Z suffix (millisecond precision)."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if value.tzinfo is not timezone.utc:  # the models hand back UTC already: this is the rare path
+        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"

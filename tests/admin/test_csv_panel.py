@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
-
 import pytest
 
 from erp_admin.auth.roles import can
@@ -32,15 +30,16 @@ def token_of(response) -> str:
     return match.group(1)
 
 
-def uploads(app) -> list[Path]:
-    return sorted((Path(app.instance_path) / "csv-imports").glob("*.csv"))
+def uploads(app) -> list:
+    """The pending uploads kept in the database: (token, user id, resource, filename, size)."""
+    from sqlalchemy import select
 
+    from erp_admin.extensions import db
+    from erp_admin.models import PendingUpload
 
-@pytest.fixture(autouse=True)
-def no_leftover_uploads(app):
-    yield
-    for path in uploads(app):
-        path.unlink()
+    with app.app_context():
+        return db.session.execute(select(PendingUpload.token, PendingUpload.user_id, PendingUpload.resource,
+                                         PendingUpload.filename, PendingUpload.size)).all()
 
 
 def endpoints(resource: str):
@@ -140,7 +139,9 @@ def test_preview_then_confirm_imports_and_removes_the_upload(app, signed_in):
     html = preview.get_data(as_text=True)
     assert re.search(r'data-testid="to-create">1<', html) and re.search(r'data-testid="to-update">1<', html)
     token = token_of(preview)
-    assert len(uploads(app)) == 1 and token in uploads(app)[0].name
+    [kept] = uploads(app)
+    assert kept.token == token and kept.resource == "products" and kept.filename == "upload.csv"
+    assert kept.size == len(GOOD["products"])
     with app.app_context():
         assert products()["S-1"].name == "Old screw"  # the preview wrote nothing
     response = panel.post("/admin/products/import/confirm/", {"token": token}, follow_redirects=True)

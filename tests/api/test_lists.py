@@ -116,3 +116,41 @@ def test_customer_search(app, client, tokens):
         create_customer(name="Yan", email="yan@example.com", company="Globex")
     names = [c["name"] for c in client.get("/api/customers?q=INITECH", headers=tokens("user")).get_json()]
     assert names == ["Zoe"]
+
+
+def test_pages_read_through_the_id_index_concatenate_to_the_full_order(app, client, tokens):
+    """The deferred join (page ids first, then rows) keeps every sort's order and ties across pages."""
+    with app.app_context():
+        for i in range(23):
+            create_product(sku=f"P-{i:02d}", name=f"Item {i % 4}", category=("A", "B", None)[i % 3],
+                           price=f"{i % 5}.50", quantity=i % 3, reorder_level=1)
+    h = tokens("user")
+    for sort in ("id", "-id", "name", "-name", "price", "-quantity", "category", "-category", "sku"):
+        whole = skus(client.get(f"/api/products?sort={sort}&limit=100", headers=h))
+        assert len(whole) == 23
+        paged = []
+        for offset in range(0, 23, 5):
+            response = client.get(f"/api/products?sort={sort}&limit=5&offset={offset}", headers=h)
+            assert response.headers["X-Total-Count"] == "23"
+            paged += skus(response)
+        assert paged == whole, sort
+    low = skus(client.get("/api/products?low_stock=true&sort=-price&limit=3&offset=2", headers=h))
+    everything = skus(client.get("/api/products?low_stock=true&sort=-price&limit=100", headers=h))
+    assert low == everything[2:5]
+
+
+def test_sqlite_pages_and_counts_from_the_narrow_id_index(app):
+    """On SQLite the page's ids and the count come from ix_products_id_scan, not the full rows."""
+    from sqlalchemy import text
+
+    from erp_admin.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            plan = db.session.execute(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_id_scan'"))
+            assert plan.all() == []  # PostgreSQL's primary key index already serves it
+            return
+        page = db.session.execute(text(
+            "EXPLAIN QUERY PLAN SELECT products.id FROM products ORDER BY products.id LIMIT 50 OFFSET 10")).all()
+        count = db.session.execute(text("EXPLAIN QUERY PLAN SELECT count(*) FROM products")).all()
+        assert "ix_products_id_scan" in str(page) and "ix_products_id_scan" in str(count)

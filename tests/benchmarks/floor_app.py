@@ -3,14 +3,15 @@
 bench_http.py records the statements the app sends to the database for
 GET /api/products?limit=&offset= and GET /api/products/<id> (see its
 --show-sql) and hands them over in the JSON file FLOOR_SQL_FILE; this app
-runs those very statements, in the same order, with the same parameters:
-BEGIN, the revocation check, the per-request user lookup, the count and the
-page (list) or the row (get), then ROLLBACK as the app's session does. It
+runs those very statements, in the same order, with the same parameters
+(the recording names each one: jti, user_id, limit, offset, row_id): BEGIN,
+the per-request user lookup with the revocation flag, the count and the page
+(list) or the row (get), then ROLLBACK as the app's session does. It
 decodes the bearer token with PyJWT, refuses inactive users and stale token
 versions like the app, uses one sqlite3 connection per worker and `json`.
 With FLOOR_DATABASE_URL (PostgreSQL) instead of FLOOR_SQLITE_PATH it runs
-the statements recorded on PostgreSQL through one psycopg connection per
-worker (the driver the app uses), their %(name)s placeholders made positional.
+the statements recorded on PostgreSQL (placeholders made positional by the
+recording) through one psycopg connection per worker, the app's driver.
 bench_http.py runs it under the same `gunicorn -w 2` and prints the app's ratio to it.
 """
 from __future__ import annotations
@@ -31,34 +32,10 @@ PRODUCT_PATH = re.compile(r"^/api/products/(\d+)$")
 _conn = None
 
 
-def _load_statements() -> dict[str, list[tuple[str, str]]]:
-    """{"list": [(kind, sql)], "get": [...]}: kind names the parameters each statement takes."""
+def _load_statements() -> dict[str, list[dict]]:
+    """{"list": [{"sql": ..., "params": ["jti", "user_id", ...]}], "get": [...]}, in the app's order."""
     with open(os.environ["FLOOR_SQL_FILE"]) as fh:
-        recorded = json.load(fh)
-    plans = {}
-    for scenario, statements in recorded.items():
-        plan = []
-        for sql in statements:
-            if sql.strip().upper().startswith("BEGIN"):
-                kind = "begin"
-            elif "FROM revoked_tokens" in sql:
-                kind = "revoked"
-            elif "FROM users" in sql:
-                kind = "user"
-            elif "count(" in sql.lower():
-                kind = "count"
-            elif "LIMIT" in sql:
-                kind = "page"
-            elif "WHERE products.id" in sql:
-                kind = "row"
-            else:
-                raise SystemExit(f"floor: no parameters known for {sql!r}")
-            if DB_URL:
-                # psycopg (pyformat) names its parameters; each kind passes them in order of appearance.
-                sql = re.sub(r"%\(\w+\)s", "%s", sql)
-            plan.append((kind, sql))
-        plans[scenario] = plan
-    return plans
+        return json.load(fh)
 
 
 PLANS = _load_statements()
@@ -79,8 +56,7 @@ def _db():
 
 
 def _iso(value):
-    # The app's iso(): stored naive UTC "YYYY-MM-DD HH:MM:SS.ffffff" → "YYYY-MM-DDTHH:MM:SS.fffZ"
-    # (PostgreSQL hands back datetimes, whose str() is the same up to the milliseconds).
+    # The app's iso(): stored naive UTC "YYYY-MM-DD HH:MM:SS.ffffff" → "YYYY-MM-DDTHH:MM:SS.fffZ".
     return None if value is None else str(value).replace(" ", "T")[:23] + "Z"
 
 
@@ -113,38 +89,43 @@ def app(environ, start_response):
     match = PRODUCT_PATH.match(path)
     if path == "/api/products":
         query = parse_qs(environ.get("QUERY_STRING", ""))
-        args = {"page": (int(query.get("limit", ["1000"])[0]), int(query.get("offset", ["0"])[0]))}
+        values = {"limit": int(query.get("limit", ["1000"])[0]), "offset": int(query.get("offset", ["0"])[0])}
         plan = PLANS["list"]
     elif match:
-        args = {"row": (int(match.group(1)),)}
+        values = {"row_id": int(match.group(1))}
         plan = PLANS["get"]
     else:
         return _respond(start_response, "404 Not Found", {"title": "Not Found"})
-    args.update(begin=(), count=(), revoked=(claims["jti"],), user=(int(claims["sub"]),))
+    values = dict(values, jti=claims["jti"], user_id=int(claims["sub"]))
     cur = _db().cursor()
     results = {}
     try:
-        for kind, sql in plan:
-            cur.execute(sql, args[kind])
-            if kind == "revoked" and cur.fetchone() is not None:
-                return _unauthorized(start_response)
-            if kind == "user":
-                user = cur.fetchone()
-                columns = [d[0] for d in cur.description]
-                if user is None:
+        for statement in plan:
+            sql = statement["sql"]
+            cur.execute(sql, [values[name] for name in statement["params"]])
+            if sql.lstrip().upper().startswith("BEGIN"):
+                continue
+            columns = [d[0].removeprefix("products_").removeprefix("users_") for d in cur.description]
+            rows = cur.fetchall()
+            if "FROM users" in sql:  # the per-request user lookup (with the revocation flag)
+                if not rows:
                     return _unauthorized(start_response)
-                user = dict(zip(columns, user))
-                if not user["users_is_active"] or user["users_token_version"] != claims["tv"]:
+                user = dict(zip(columns, rows[0]))
+                if user.get("revoked") or not user["is_active"] or user["token_version"] != claims["tv"]:
                     return _unauthorized(start_response)
-            elif kind in ("count", "page", "row"):
-                results[kind] = (cur.fetchall(), [d[0].removeprefix("products_") for d in cur.description])
+            elif "FROM revoked_tokens" in sql:
+                if rows:
+                    return _unauthorized(start_response)
+            elif "count(" in sql.lower():
+                results["count"] = rows[0][0]
+            else:
+                results["rows"] = (rows, columns)
     finally:
         cur.execute("ROLLBACK")
-    if "page" in results:
-        rows, columns = results["page"]
+    rows, columns = results["rows"]
+    if "count" in results:
         return _respond(start_response, "200 OK", [_product(columns, r) for r in rows],
-                        [("X-Total-Count", str(results["count"][0][0][0]))])
-    rows, columns = results["row"]
+                        [("X-Total-Count", str(results["count"]))])
     if not rows:
         return _respond(start_response, "404 Not Found", {"title": "Not Found"})
     product = _product(columns, rows[0])
