@@ -321,7 +321,9 @@ def test_a_write_request_checks_its_token_outside_the_write_lock(sqlite_url, tmp
         ok = client.post(url, json={"delta": 1, "reason": "x"}, headers={"Authorization": f"Bearer {good}"})
         assert ok.status_code == 200
         # BEGIN, the token's reads, then BEGIN IMMEDIATE for the change.
-        assert statements[0] == ["BEGIN"] and statements.index(["BEGIN", "IMMEDIATE"]) > 2
+        begin_write = statements.index(["BEGIN", "IMMEDIATE"])
+        assert statements[0] == ["BEGIN"] and begin_write >= 2
+        assert all(sql[0] == "SELECT" for sql in statements[1:begin_write])
         other.acquire()
         refused = client.post(url, json={"delta": 1, "reason": "x"}, headers={"Authorization": f"Bearer {bad}"})
         assert refused.status_code == 401  # not a 503 after waiting for the lock

@@ -48,7 +48,9 @@ def _db():
         if DB_URL:
             import psycopg
 
-            _conn = psycopg.connect(DB_URL, autocommit=True)
+            # Not autocommit: psycopg sends BEGIN before the first statement, as under the app's
+            # SQLAlchemy (nothing recorded); the ROLLBACK below ends it.
+            _conn = psycopg.connect(DB_URL)
         else:
             _conn = sqlite3.connect(DB_PATH, check_same_thread=False, isolation_level=None)
             _conn.execute("PRAGMA journal_mode=WAL")
