@@ -9,7 +9,11 @@ on `<database>-writelock`; a waiter blocks in the kernel, which wakes it the
 moment the lock is released, and a writer that finds others already waiting
 queues behind them instead of barging in (FIFO-ish: no waiter is starved by a
 process that commits and begins again at once). Waiting costs no CPU, so
-the writer holding the lock is not slowed down by the ones queueing.
+the writer holding the lock is not slowed down by the ones queueing. A
+blocked flock cannot time out, so each connection's waits are done by one
+helper thread that hands the lock over, or drops it if the waiter gave up
+after the busy timeout; waiters hold `<database>-writelock-queue` shared,
+which is how a newcomer sees that others are queueing.
 
 One open file description per DBAPI connection (flock, not lockf: POSIX
 record locks belong to the process, so two connections of one process would
@@ -18,7 +22,8 @@ commit(), rollback() and close() release the lock once the SQLite
 transaction is over, so every path (commit, rollback, an error, an
 invalidated or closed connection, the pool's reset on check-in) frees it.
 SQLite's own lock stays the real guard: a process that does not take the
-lock file (the sqlite3 shell) is still waited for by the busy timeout.
+lock file (the sqlite3 shell) is still waited for by the busy timeout (so a
+writer may wait up to twice that long: the lock file, then SQLite).
 """
 from __future__ import annotations
 
