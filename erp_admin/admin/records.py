@@ -20,7 +20,7 @@ from wtforms import HiddenField
 
 from erp_admin.extensions import db
 from erp_admin.schemas import ValidationFailed
-from erp_admin.search import SEARCH_COLUMNS, escape_like, search_clause
+from erp_admin.search import SEARCH_COLUMNS, escape_like, indexed_matches, search_clause
 from erp_admin.services.errors import PreconditionFailed, ServiceError
 from erp_admin.services.records import SCHEMAS, create_record, delete_record, update_record
 from erp_admin.admin.security import SecuredModelMixin
@@ -216,10 +216,23 @@ class RecordView(SecuredModelMixin, ModelView):
         counting at most cap+1 rows costs a bounded amount however big it grows.
         """
         cap = current_app.config["PANEL_LIST_COUNT_CAP"]
-        query = self.filtered_query(search, filters)
-        limited = query.with_entities(self.model.id).order_by(None).limit(cap + 1).subquery()
+        matches = self.indexed_search_only(search, filters)
+        if matches is not None:  # one search word, no filter: count the index's matches alone
+            limited = matches.limit(cap + 1).subquery()
+        else:
+            query = self.filtered_query(search, filters)
+            limited = query.with_entities(self.model.id).order_by(None).limit(cap + 1).subquery()
         count = db.session.scalar(select(func.count()).select_from(limited))
         return count if count <= cap else None
+
+    def indexed_search_only(self, search, filters):
+        """The search index's matches for a one-word search without filters (None otherwise)."""
+        terms = (search or "").split()
+        if len(terms) != 1 or (filters and self._filters):
+            return None
+        if SEARCH_COLUMNS.get(self.resource) != tuple(self.column_searchable_list):
+            return None
+        return indexed_matches(self.resource, terms[0], db.engine.dialect.name)
 
     def filtered_query(self, search, filters):
         """The list's query with its search and filters applied (no sort, no paging)."""

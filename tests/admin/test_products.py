@@ -106,6 +106,42 @@ def test_count_is_capped_not_a_full_count(app, manager):
     assert "more than" not in html and "List (1)" in html
 
 
+@pytest.mark.parametrize(("search", "expected"), [("cap", None), ("cap 1", 1), ("C-1", 1), ("c-", None),
+                                                  ("zzz", 0), ("ap", None)])
+def test_a_one_word_search_counts_from_the_index_with_the_same_cap(app, manager, search, expected):
+    """A one-word search counts the search index's matches (capped), exactly as the general query would."""
+    app.config["PANEL_LIST_COUNT_CAP"] = 3
+    with app.app_context():
+        for i in range(5):
+            create_product(sku=f"C-{i}", name=f"Cap {i}")
+    html = manager.client.get("/admin/products/", query_string={"search": search}).get_data(as_text=True)
+    if expected is None:
+        assert "more than 3 matches" in html
+    elif expected == 0:
+        assert "No record matches your search." in html and "more than" not in html
+    else:
+        assert "more than" not in html and f"List ({expected})" in html
+
+
+def test_a_one_word_search_count_reads_only_the_index_on_sqlite(app, manager):
+    from sqlalchemy import event
+
+    with app.app_context():
+        create_product(sku="K-1", name="Kettle")
+        engine = db.engine
+    statements = []
+    listener = lambda conn, cursor, sql, params, context, many: statements.append(sql)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert manager.client.get("/admin/products/?search=kettle").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    counts = [sql for sql in statements if "count(" in sql.lower()]
+    assert len(counts) == 1
+    if engine.dialect.name == "sqlite":
+        assert "products_search" in counts[0] and "FROM products " not in counts[0] + " "
+
+
 def test_adjust_stock(app, manager):
     with app.app_context():
         product = create_product(name="Bolt", quantity=5)
