@@ -47,7 +47,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def writer(index: int, kind: str, transactions: int, barrier, results) -> None:
+def writer(index: int, kind: str, transactions: int, think: float, barrier, results) -> None:
     """One writer process: build the app, wait for the others, run the transactions, report timings."""
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import func, select
@@ -71,6 +71,9 @@ def writer(index: int, kind: str, transactions: int, barrier, results) -> None:
             from erp_admin.services.records import update_record  # noqa: F401  (checked before the start)
         barrier.wait()
         for _ in range(transactions):
+            busy_until = time.perf_counter() + think
+            while time.perf_counter() < busy_until:  # a request's work outside the transaction (CPU)
+                pass
             product_id = rng.randint(1, max_id)
             waited = 0.0
 
@@ -97,10 +100,10 @@ def writer(index: int, kind: str, transactions: int, barrier, results) -> None:
     results.put((timings, waits, failures))
 
 
-def run(writers: int, kind: str, transactions: int) -> None:
+def run(writers: int, kind: str, transactions: int, think: float) -> None:
     ctx = mp.get_context("spawn")  # a fresh interpreter per writer: no engine or connection is shared
     barrier, results = ctx.Barrier(writers + 1), ctx.Queue()
-    procs = [ctx.Process(target=writer, args=(i, kind, transactions, barrier, results)) for i in range(writers)]
+    procs = [ctx.Process(target=writer, args=(i, kind, transactions, think, barrier, results)) for i in range(writers)]
     for proc in procs:
         proc.start()
     barrier.wait(timeout=120)
@@ -145,6 +148,8 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=2000)
     parser.add_argument("--kind", choices=("adjust", "update"), default="adjust",
                         help="adjust: adjust_stock ±1 (ledger + audit); update: a price change through the ORM")
+    parser.add_argument("--think-ms", type=float, default=0,
+                        help="CPU work between transactions, as a request does outside its transaction (e.g. 3)")
     parser.add_argument("--no-write-lock", action="store_true",
                         help="SQLite: run without the lock file (ERP_SQLITE_WRITE_LOCK=false), SQLite's busy handler alone")
     parser.add_argument("--database-url", help="PostgreSQL URL of an empty or seeded database (default: SQLite)")
@@ -172,7 +177,7 @@ def main() -> None:
         print(f"{'writers':>7}{'tx/s':>8}{'p50':>8}{'p99':>8}{'max':>8}{'p50':>8}{'p99':>8}{'max':>8}"
               f"{'waiting':>8}{'503':>6}")
         for count in (int(n) for n in args.writers.split(",")):
-            run(count, args.kind, args.transactions)
+            run(count, args.kind, args.transactions, args.think_ms / 1000)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
