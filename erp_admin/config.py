@@ -26,6 +26,9 @@ class Defaults:
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite file in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = 30_000
+    # Queue SQLite writers on a lock file beside the database (woken at once, FIFO-ish)
+    # before SQLite's own busy handler, which sleeps with a growing back-off.
+    SQLITE_WRITE_LOCK = True
     AUTO_MIGRATE = None  # None: on in development, off in production
     REDIS_URL: str | None = None
     # run_in_transaction: tries for a unit of work that hits a serialization failure,

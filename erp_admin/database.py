@@ -3,26 +3,32 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import Pool
 
 from erp_admin.cli.argv import flask_command
 from erp_admin.extensions import db, migrate
 from erp_admin.search import is_search_object
+from erp_admin.sqlite_lock import LockingConnection, WriteLockTimeout
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Execution option marking a connection that only reads (e.g. the CSV import's validation):
 # on SQLite it begins with a plain BEGIN, so it never holds the write lock.
 READ_ONLY_OPTION = "erp_read_only"
+_READ_PHASE = "_erp_read_phase"  # flask.g flag: the write request's reads before its write transaction
 
 
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
-    if type(dbapi_connection).__module__ != "sqlite3":
+    if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     # Take transaction control from pysqlite so the "begin" hook below decides how to BEGIN.
     dbapi_connection.isolation_level = None
@@ -40,14 +46,70 @@ def _sqlite_on_begin(conn):
     # A deferred BEGIN that later writes can fail with "database is locked"
     # under several workers even with a busy timeout; write transactions take
     # the write lock up front (and queue on busy_timeout) instead.
-    if (has_request_context() and request.method in READ_ONLY_METHODS) or conn.get_execution_options().get(READ_ONLY_OPTION):
+    if (has_request_context() and (request.method in READ_ONLY_METHODS or g.get(_READ_PHASE))
+            or conn.get_execution_options().get(READ_ONLY_OPTION)):
         conn.exec_driver_sql("BEGIN")
-    else:
+        return
+    # The lock file queues writers fairly and wakes them at once (see sqlite_lock);
+    # the connection releases it after COMMIT or ROLLBACK.
+    write_lock = getattr(conn.connection.dbapi_connection, "write_lock", None)
+    if write_lock is not None:
+        try:
+            write_lock.acquire()
+        except WriteLockTimeout:
+            # The same error SQLite gives past its busy timeout: retried, then a 503.
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")) from None
+    try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if write_lock is not None:
+            write_lock.release()
+        raise
+
+
+@event.listens_for(Pool, "checkin")
+def _release_write_lock(dbapi_connection, connection_record):
+    # A safety net: the pool's reset rolled back already, which released it.
+    write_lock = getattr(dbapi_connection, "write_lock", None)
+    if write_lock is not None and write_lock.held and not dbapi_connection.in_transaction:
+        write_lock.release()
+
+
+@contextmanager
+def read_phase():
+    """Run a write request's preliminary reads (the token checks) in a read transaction, ended after the block.
+
+    On SQLite, a write request would otherwise take the write lock at its first
+    statement, and every other writer would wait while it checks its token.
+    The objects loaded stay as they are (nothing was written, nothing expires),
+    and the request's writes begin a new transaction, with BEGIN IMMEDIATE.
+    The check and the write are then two transactions, as on PostgreSQL under
+    READ COMMITTED, where a token revoked in between is not seen either.
+    Elsewhere (PostgreSQL, reads, a transaction already open) it changes nothing.
+    """
+    session = db.session()
+    if (not has_request_context() or request.method in READ_ONLY_METHODS or session.in_transaction()
+            or session.get_bind().dialect.name != "sqlite"):
+        yield
+        return
+    setattr(g, _READ_PHASE, True)
+    try:
+        yield
+    finally:
+        g.pop(_READ_PHASE, None)
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
 
 
 def init_app(app: Flask) -> None:
     """Bind SQLAlchemy and Alembic to the app; migrate on first run where allowed."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and app.config["SQLITE_WRITE_LOCK"]:
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        options["connect_args"] = {"factory": LockingConnection, **options.get("connect_args", {})}
     db.init_app(app)
     migrate.init_app(
         app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True,

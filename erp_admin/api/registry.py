@@ -104,6 +104,7 @@ def route(rule: str, methods: list[str], *, summary: str, tags: list[str], auth:
 
     def decorator(view):
         from erp_admin.api.tokens import authenticate_request
+        from erp_admin.database import read_phase
 
         name = endpoint or view.__name__
         write = any(m not in READ_METHODS for m in methods)
@@ -112,7 +113,9 @@ def route(rule: str, methods: list[str], *, summary: str, tags: list[str], auth:
         @wraps(view)
         def handler(*args, **kwargs):
             if auth:
-                authenticate_request(refresh=auth == "refresh")
+                # Checking the token reads only: on SQLite, not under the write lock of a write request.
+                with read_phase():
+                    authenticate_request(refresh=auth == "refresh")
             response = view(*args, **kwargs)
             if do_commit:
                 response = make_response(response)

@@ -9,6 +9,7 @@ from erp_admin.audit.log import record
 from erp_admin.audit.trail import mark_bookkeeping
 from erp_admin.auth import throttle
 from erp_admin.auth.passwords import burn_dummy_hash, verify_password
+from erp_admin.database import read_phase
 from erp_admin.extensions import db
 from erp_admin.models import User
 from erp_admin.models.base import utcnow
@@ -41,18 +42,28 @@ def authenticate(username, password, *, client_addr: str | None) -> SignInResult
     username = username if isinstance(username, str) and "\x00" not in username else ""
     password = password if isinstance(password, str) else ""
     keys = throttle.throttle_keys(client_addr, username)
-    wait = throttle.retry_after(keys)
-    if wait is not None:
-        raise LoginThrottled(wait)
-
-    user = db.session.scalar(select(User).where(User.username == username)) if username else None
+    # The checks only read, and the password hash costs tens of milliseconds of CPU: neither
+    # runs under SQLite's write lock (read_phase), so no other writer waits for a login.
+    with read_phase():
+        wait = throttle.retry_after(keys)
+        if wait is not None:
+            raise LoginThrottled(wait)
+        user = db.session.scalar(select(User).where(User.username == username)) if username else None
     if user is None:
         burn_dummy_hash(password)  # same cost as a real check: timing reveals nothing
         ok, new_hash = False, None
     else:
-        ok, new_hash = verify_password(user.password_hash, password)
+        checked_hash = user.password_hash
+        ok, new_hash = verify_password(checked_hash, password)
 
-    if ok and user.is_active:
+    ok = ok and user.is_active
+    if ok:
+        # Read again in the write transaction, under a row lock on PostgreSQL: a concurrent
+        # login of the same user may have changed the row (its version) since, and a
+        # password change must not be undone by the rehash below.
+        db.session.refresh(user, with_for_update=True)
+        ok = user.is_active and user.password_hash == checked_hash
+    if ok:
         if new_hash:
             # Same password, stronger hash: bookkeeping, not an edit (the login entry says enough).
             user.password_hash = new_hash

@@ -208,3 +208,45 @@ def test_nul_in_credentials_is_a_plain_401(client, form):
     data = {"username": "ad\x00min", "password": "pass\x00word"}
     response = client.post("/api/auth/login", data=data) if form else client.post("/api/auth/login", json=data)
     assert_problem(response, 401)
+
+
+@pytest.mark.parametrize("change", ["profile", "password"])
+def test_a_login_racing_a_change_of_the_same_user(client, make_user, make_app, monkeypatch, change):
+    """Another worker changes the user while the password is checked: it does not wait for the login
+    (SQLite: the check is not under the write lock), the login is not a 500 (PostgreSQL: the row's
+    version moved on), and a password changed meanwhile is not accepted."""
+    import threading
+
+    from sqlalchemy import select
+
+    from erp_admin.auth import signin
+    from erp_admin.extensions import db
+    from erp_admin.models import User
+    from erp_admin.services.records import update_record
+
+    make_user("dana", password="password123")
+    other_worker = make_app(SQLITE_BUSY_TIMEOUT_MS=1000)
+    real_verify, errors = signin.verify_password, []
+
+    def change_user():
+        try:
+            with other_worker.app_context():
+                user = db.session.scalar(select(User).where(User.username == "dana"))
+                update_record(user, {"full_name": "Dana D."} if change == "profile" else {"password": "another-pass-1"})
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001  (checked below, outside the request)
+            errors.append(exc)
+
+    def verify_while_another_worker_writes(stored, password):
+        worker = threading.Thread(target=change_user)
+        worker.start()
+        worker.join()
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(signin, "verify_password", verify_while_another_worker_writes)
+    response = login(client, "dana", "password123")
+    assert errors == []
+    if change == "profile":
+        assert response.status_code == 200 and response.get_json()["user"]["full_name"] == "Dana D."
+    else:
+        assert_problem(response, 401)

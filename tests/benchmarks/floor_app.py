@@ -9,6 +9,9 @@ the per-request user lookup with the revocation flag, the count and the page
 (list) or the row (get), then ROLLBACK as the app's session does. It
 decodes the bearer token with PyJWT, refuses inactive users and stale token
 versions like the app, uses one sqlite3 connection per worker and `json`.
+With FLOOR_DATABASE_URL (PostgreSQL) instead of FLOOR_SQLITE_PATH it runs
+the statements recorded on PostgreSQL (placeholders made positional by the
+recording) through one psycopg connection per worker, the app's driver.
 bench_http.py runs it under the same `gunicorn -w 2` and prints the app's ratio to it.
 """
 from __future__ import annotations
@@ -22,7 +25,8 @@ from urllib.parse import parse_qs
 
 import jwt
 
-DB_PATH = os.environ["FLOOR_SQLITE_PATH"]
+DB_PATH = os.environ.get("FLOOR_SQLITE_PATH")
+DB_URL = os.environ.get("FLOOR_DATABASE_URL")  # postgresql://…: the same statements through psycopg
 JWT_KEY = os.environ["FLOOR_JWT_SECRET_KEY"]
 PRODUCT_PATH = re.compile(r"^/api/products/(\d+)$")
 _conn = None
@@ -41,8 +45,15 @@ def _db():
     global _conn
     if _conn is None:
         # Autocommit mode: the recorded BEGIN starts the transaction, as in the app.
-        _conn = sqlite3.connect(DB_PATH, check_same_thread=False, isolation_level=None)
-        _conn.execute("PRAGMA journal_mode=WAL")
+        if DB_URL:
+            import psycopg
+
+            # Not autocommit: psycopg sends BEGIN before the first statement, as under the app's
+            # SQLAlchemy (nothing recorded); the ROLLBACK below ends it.
+            _conn = psycopg.connect(DB_URL)
+        else:
+            _conn = sqlite3.connect(DB_PATH, check_same_thread=False, isolation_level=None)
+            _conn.execute("PRAGMA journal_mode=WAL")
     return _conn
 
 
