@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import jsonify, make_response, url_for
+from flask import jsonify, make_response, request, url_for
 from sqlalchemy import bindparam, select
 
 from erp_admin.api.body import json_object
@@ -95,8 +95,6 @@ def get_record(api: ResourceAPI, record_id: int):
 
 def expected_version(obj) -> int | None:
     """Check If-Match against obj: return the matched version, None without the header; 412 otherwise."""
-    from flask import request
-
     header = request.headers.get("If-Match")
     if header is None:
         return None
@@ -110,6 +108,28 @@ def expected_version(obj) -> int | None:
     raise PreconditionFailed(
         f"If-Match does not match the current version ({etag_of(obj)}). Reload the record and try again."
     )
+
+
+RACE_ATTEMPTS = 3
+
+
+def unless_raced(attempt: Callable[[], Any]):
+    """Run attempt(); rerun it when another writer won a race this request never made conditional.
+
+    Without If-Match the client's change is unconditional: if the row changed
+    between this request's read and its write (PostgreSQL: a concurrent UPDATE
+    committed first, so ours matched no row), the change is applied again to the
+    fresh row, as if the two requests had come one after the other. With
+    If-Match, or after RACE_ATTEMPTS, the 412 stands.
+    """
+    conditional = request.headers.get("If-Match") is not None
+    for remaining in range(RACE_ATTEMPTS - 1, -1, -1):
+        try:
+            return attempt()
+        except PreconditionFailed:
+            if conditional or not remaining:
+                raise
+            # The service rolled the session back: the next attempt reads the row afresh.
 
 
 def json_numbers(schema: type[RecordSchema], data: dict) -> dict:
@@ -156,15 +176,18 @@ def register_resource(api: ResourceAPI) -> None:
         return response
 
     def update_view(id: int):
-        obj = get_record(api, id)
         data = json_numbers(api.schema, json_object())
         validate_record(api.schema, data, partial=True)  # a bad body is a 422 before any precondition
-        version = expected_version(obj)
         user = current_principal()
-        if api.check_update is not None:
-            api.check_update(obj, data, user)
-        update_record(obj, data, acting_user=user, expected_version=version)
-        return record_response(api, obj)
+
+        def attempt():
+            obj = get_record(api, id)
+            version = expected_version(obj)
+            if api.check_update is not None:
+                api.check_update(obj, data, user)
+            return update_record(obj, data, acting_user=user, expected_version=version)
+
+        return record_response(api, unless_raced(attempt))
 
     for method, summary in (("PUT", f"Update a {api.singular} (omitted fields keep their values)"),
                             ("PATCH", f"Update some fields of a {api.singular}")):
@@ -178,7 +201,10 @@ def register_resource(api: ResourceAPI) -> None:
            endpoint=f"{api.name}_delete")
     @requires(api.name, "delete")
     def delete_view(id: int):
-        obj = get_record(api, id)
-        version = expected_version(obj)
-        delete_record(obj, acting_user=current_principal(), expected_version=version)
+        def attempt():
+            obj = get_record(api, id)
+            version = expected_version(obj)
+            delete_record(obj, acting_user=current_principal(), expected_version=version)
+
+        unless_raced(attempt)
         return "", 204
