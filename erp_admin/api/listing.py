@@ -153,6 +153,11 @@ def search_condition(spec: ListSpec, q: str) -> ColumnElement[bool]:
 
 def filter_and_sort(query: Select, spec: ListSpec) -> Select:
     """Apply q, the filters and sort from the query string to query (400 for bad values); no paging."""
+    return filtered(query, spec).order_by(*ordering(spec))
+
+
+def filtered(query: Select, spec: ListSpec) -> Select:
+    """Apply q and the filters from the query string to query (400 for bad values); no order, no paging."""
     args = request.args
     q = args.get("q")
     if q is not None and spec.search:
@@ -164,8 +169,7 @@ def filter_and_sort(query: Select, spec: ListSpec) -> Select:
         raw = args.get(name)
         if raw is not None:
             query = query.where(flt.condition(name, raw))
-
-    return query.order_by(*ordering(spec))
+    return query
 
 
 def ordering(spec: ListSpec) -> list:
@@ -218,7 +222,8 @@ def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
     counts and pages from the search index itself (`search.indexed_matches`).
     """
     page = parse_page()
-    query = filter_and_sort(select(model), spec)  # checks every argument first (400s)
+    query = filtered(select(model), spec)  # checks every argument first (400s)
+    order = ordering(spec)
     connection = db.session.connection()
     table = model.__table__
     matches = _search_only(spec)
@@ -228,10 +233,10 @@ def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
         descending = request.args.get("sort", spec.default_sort).startswith("-")
         ids = matches.order_by(rowid.desc() if descending else rowid.asc())
     else:
-        total = connection.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        ids = query.with_only_columns(table.c.id)
+        total = connection.scalar(select(func.count()).select_from(query.subquery()))
+        ids = query.with_only_columns(table.c.id).order_by(*order)
     ids = ids.limit(page.limit).offset(page.offset)
-    rows = connection.execute(select(table).where(table.c.id.in_(ids)).order_by(*ordering(spec))).all()
+    rows = connection.execute(select(table).where(table.c.id.in_(ids)).order_by(*order)).all()
     response = jsonify([serialize(row) for row in rows])
     response.headers.update(paging_headers(page, total))
     return response
