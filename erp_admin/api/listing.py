@@ -18,6 +18,7 @@ from werkzeug.exceptions import BadRequest
 
 from erp_admin.api.registry import Param
 from erp_admin.extensions import db
+from erp_admin.schemas.rows import records
 from erp_admin.search import SEARCH_COLUMNS, indexed_matches, search_clause
 
 MAX_OFFSET = 2_147_483_647
@@ -215,8 +216,8 @@ def _page_url(offset: int, limit: int) -> str:
 def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
     """List model's records with the request's list arguments: the JSON array with paging headers.
 
-    Rows are read with Core (the serializers read attributes, which a Row has too)
-    and with a deferred join: first the ids of the page, from the narrowest index
+    Rows are read with Core, as namedtuples (the serializers read attributes;
+    see schemas.rows), and with a deferred join: first the ids of the page, from the narrowest index
     that serves the order (skipping `offset` small index entries instead of whole
     rows), then those rows by primary key. A search for q alone, in id order,
     counts and pages from the search index itself (`search.indexed_matches`).
@@ -236,7 +237,7 @@ def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
         total = connection.scalar(select(func.count()).select_from(query.subquery()))
         ids = query.with_only_columns(table.c.id).order_by(*order)
     ids = ids.limit(page.limit).offset(page.offset)
-    rows = connection.execute(select(table).where(table.c.id.in_(ids)).order_by(*order)).all()
+    rows = records(connection.execute(select(table).where(table.c.id.in_(ids)).order_by(*order)))
     response = jsonify([serialize(row) for row in rows])
     response.headers.update(paging_headers(page, total))
     return response

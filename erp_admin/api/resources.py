@@ -20,6 +20,7 @@ from erp_admin.api.registry import Body, Param, Reply, route
 from erp_admin.auth.access import current_principal, requires
 from erp_admin.extensions import db
 from erp_admin.schemas import RecordSchema, validate_record
+from erp_admin.schemas.rows import record
 from erp_admin.services.errors import NotFound, PreconditionFailed
 from erp_admin.services.records import create_record, delete_record, update_record
 
@@ -63,12 +64,13 @@ def record_response(api: ResourceAPI, obj, status: int = 200):
 def read_row(api: ResourceAPI, record_id: int):
     """Return the record's row (read-only: Core, no ORM object) or raise NotFound.
 
-    The serializers read attributes, which a Row has too; a plain read skips the
-    ORM's identity map and change tracking, most of a small request's cost.
+    The serializers read attributes, which a namedtuple record has too (schemas.rows);
+    a plain read skips the ORM's identity map and change tracking, most of a small
+    request's cost.
     """
     row = None
     if 0 < record_id <= MAX_ID:
-        row = db.session.connection().execute(_read_statement(api.model), {"id": record_id}).first()
+        row = record(db.session.connection().execute(_read_statement(api.model), {"id": record_id}).first())
     if row is None:
         raise NotFound(f"No {api.singular} with id {record_id}.")
     return row

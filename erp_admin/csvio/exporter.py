@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from erp_admin.csvio.cells import format_cell
 from erp_admin.csvio.resources import get_resource
 from erp_admin.extensions import db
+from erp_admin.schemas.rows import iter_records
 
 EXPORT_CHUNK_ROWS = 1000
 
@@ -29,15 +30,15 @@ def export_csv(resource_name: str, query: Select | None = None, *, chunk_rows: i
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(resource.fields)
-    # Plain rows of the model's columns (the query's filters and order kept): no identity
-    # map and no ORM objects, so the memory stays flat and a million rows stream fast.
+    # Plain rows of the model's columns (the query's filters and order kept), as namedtuples:
+    # no identity map and no ORM objects, so the memory stays flat and a million rows stream fast.
     model = resource.model
     columns = [getattr(model, attr.key) for attr in model.__mapper__.column_attrs]
     rows = db.session.execute(
         query.with_only_columns(*columns, maintain_column_froms=True).execution_options(yield_per=chunk_rows)
     )
     count = 0
-    for record in rows:
+    for record in iter_records(rows):
         values = resource.row(record)
         writer.writerow([format_cell(values[f]) for f in resource.fields])
         count += 1
