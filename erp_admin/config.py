@@ -24,7 +24,9 @@ class ConfigError(RuntimeError):
 class Defaults:
     ENV = "development"  # ERP_ENV=production switches on the production rules
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite file in the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Pooled connections idle longer than this (seconds) are pinged before use (stale_connections).
+    DB_PING_IDLE_AFTER = 1.0
     SQLITE_BUSY_TIMEOUT_MS = 30_000
     # Queue SQLite writers on a lock file beside the database (woken at once, FIFO-ish)
     # before SQLite's own busy handler, which sleeps with a growing back-off.
@@ -138,6 +140,9 @@ def _normalise(app: Flask) -> None:
     for key in ("JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES", "PANEL_SESSION_LIFETIME"):
         if isinstance(cfg[key], (int, float)):  # seconds, as given in the environment
             cfg[key] = timedelta(seconds=cfg[key])
+    ping_after = cfg.get("DB_PING_IDLE_AFTER")
+    if isinstance(ping_after, bool) or not isinstance(ping_after, (int, float)) or ping_after < 0:
+        raise ConfigError(f"DB_PING_IDLE_AFTER must be a number of seconds (0 or more), not {ping_after!r}.")
     if isinstance(cfg.get("CORS_ORIGINS"), str):
         cfg["CORS_ORIGINS"] = [o.strip() for o in cfg["CORS_ORIGINS"].split(",") if o.strip()]
     if is_production(app):

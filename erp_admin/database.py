@@ -17,6 +17,7 @@ from erp_admin.cli.argv import flask_command
 from erp_admin.extensions import db, migrate
 from erp_admin.search import is_search_object
 from erp_admin.sqlite_lock import LockingConnection, WriteLockTimeout
+from erp_admin.stale_connections import ping_idle_connections
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -111,6 +112,9 @@ def init_app(app: Flask) -> None:
         options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         options["connect_args"] = {"factory": LockingConnection, **options.get("connect_args", {})}
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_idle_connections(engine, app.config["DB_PING_IDLE_AFTER"])
     migrate.init_app(
         app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True,
         include_object=include_in_migrations,

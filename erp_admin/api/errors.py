@@ -91,7 +91,7 @@ def handle_redis_error(exc: redis.RedisError):
 
 def handle_database_unavailable(exc: DBAPIError):
     # Connection refused / dropped: the client may retry; the app reconnects by itself
-    # (pool_pre_ping) once the database is back. Only the error class is logged: the
+    # once the database is back (erp_admin.stale_connections). Only the error class is logged: the
     # statement's parameters could hold personal data.
     _rollback()
     current_app.logger.error("database unavailable: %s", type(exc.orig).__name__)

@@ -7,6 +7,7 @@ connection and refuses new ones until `restore()`.
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -41,8 +42,11 @@ def _no_traceback(response):
 # --- the database ---------------------------------------------------------------------------
 
 @pytest.fixture
-def pg_behind_proxy(instance_path):
-    """An app on a private PostgreSQL database reached through a TcpProxy: (app, proxy)."""
+def pg_behind_proxy(instance_path, request):
+    """An app on a private PostgreSQL database reached through a TcpProxy: (app, proxy).
+
+    Its DB_PING_IDLE_AFTER is 0.2 s, or the test's indirect parameter.
+    """
     require(bool(PG_ADMIN_URL), "ERP_TEST_PG_ADMIN_URL is not set (a PostgreSQL admin connection, CI sets it)")
     from erp_admin import create_app
 
@@ -50,8 +54,9 @@ def pg_behind_proxy(instance_path):
         migrate(url.render_as_string(hide_password=False), instance_path)
         proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
         proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-        app = create_app(make_config(proxied, instance_path, SQLALCHEMY_ENGINE_OPTIONS={
-            "pool_pre_ping": True, "connect_args": {"connect_timeout": 3}}))
+        # The app's own stale-connection handling (no pool_pre_ping), with a short idle time.
+        app = create_app(make_config(proxied, instance_path, DB_PING_IDLE_AFTER=getattr(request, "param", 0.2),
+                                     SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 3}}))
         try:
             yield app, proxy
         finally:
@@ -91,11 +96,39 @@ def test_database_down_is_503_everywhere_and_the_app_recovers(pg_behind_proxy):
     assert page.status_code == 503 and page.mimetype == "text/html"
     _no_traceback(page)
 
-    proxy.restore()  # the same app, no restart: pool_pre_ping replaces the dead connections
+    proxy.restore()  # the same app, no restart: the failed requests discarded the dead connections
     assert client.get("/api/health").get_json() == {"status": "ok"}
     assert client.get("/api/products", headers=bearer(admin["access_token"])).status_code == 200
     assert panel.client.get("/admin/products/").status_code == 200
     assert client.post("/api/auth/login", json={"username": "admin", "password": "password123"}).status_code == 200
+
+
+def test_an_idle_connection_to_a_restarted_database_is_replaced_before_use(pg_behind_proxy):
+    app, proxy = pg_behind_proxy
+    admin = _tokens(app, "admin", "admin")
+    client = app.test_client()
+    assert client.get("/api/products", headers=bearer(admin["access_token"])).status_code == 200
+    proxy.cut()  # the pooled connection dies while nobody uses it
+    proxy.restore()
+    time.sleep(0.3)  # idle longer than DB_PING_IDLE_AFTER: pinged at checkout, found dead, replaced
+    assert client.get("/api/products", headers=bearer(admin["access_token"])).status_code == 200
+
+
+@pytest.mark.parametrize("pg_behind_proxy", [3600], indirect=True)  # never idle long enough to be pinged
+def test_a_connection_that_died_while_busy_costs_one_503_then_the_pool_is_renewed(pg_behind_proxy):
+    app, proxy = pg_behind_proxy
+    admin = _tokens(app, "admin", "admin")
+    client = app.test_client()
+    headers = bearer(admin["access_token"])
+    assert client.get("/api/products", headers=headers).status_code == 200
+    proxy.cut()
+    proxy.restore()
+    # Used a moment ago, so not pinged: the request meets the dead connection and answers 503 ...
+    first = client.get("/api/products", headers=headers)
+    assert assert_problem(first, 503)["detail"]
+    _no_traceback(first)
+    # ... which discards the pool: the next request runs on a new connection.
+    assert client.get("/api/products", headers=headers).status_code == 200
 
 
 # --- Redis ----------------------------------------------------------------------------------
