@@ -42,4 +42,7 @@ def init_app(app: Flask) -> None:
         "expose_headers": EXPOSED_HEADERS,
         "methods": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         "max_age": 600,
+        # Only a browser's cross-origin request (it sends Origin) gets CORS headers; by default
+        # flask-cors would list the allowed origins on every response.
+        "always_send": False,
     }})

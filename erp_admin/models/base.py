@@ -41,6 +41,22 @@ class UTCDateTime(TypeDecorator):
             value = value.replace(tzinfo=timezone.utc)
         return value
 
+    def result_processor(self, dialect, coltype):
+        # process_result_value folded into one function with the driver's own parsing (SQLite
+        # hands back text): a list page reads 100 timestamps, and TypeDecorator's generic
+        # wrapper costs two more Python calls for each.
+        parse = self.impl_instance.result_processor(dialect, coltype)
+        utc = timezone.utc
+
+        def process(value):
+            if value is None:
+                return None
+            if parse is not None:
+                value = parse(value)
+            return value.replace(tzinfo=utc) if value.tzinfo is None else value
+
+        return process
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)

@@ -25,7 +25,7 @@ def record_type(fields: tuple[str, ...]) -> type:
 def records(result: Result) -> list[Any]:
     """All rows of result as namedtuples."""
     make = record_type(tuple(result.keys()))._make
-    return [make(row) for row in result]
+    return [make(row) for row in result.all()]  # one fetchall, not a fetch per row
 
 
 def record(row: Row | None) -> Any:

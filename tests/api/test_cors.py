@@ -42,6 +42,12 @@ def test_origins_come_from_configuration(make_app):
         "/api/health", headers={"Origin": ORIGIN}).headers
 
 
+def test_requests_without_origin_get_no_cors_headers(client, tokens):
+    response = client.get("/api/products", headers=tokens("user"))
+    assert response.status_code == 200
+    assert not [name for name in response.headers.keys() if name.lower().startswith("access-control-")]
+
+
 def test_cors_is_limited_to_the_api(client):
     response = client.get("/admin/", headers={"Origin": ORIGIN})
     assert "Access-Control-Allow-Origin" not in response.headers
