@@ -229,7 +229,9 @@ def load_average() -> str:
 def record_sql(env: dict, work: Path, show: bool) -> Path:
     """Run the app in-process (a child with the bench environment) and record the floor scenarios' SQL."""
     out = work / "floor_sql.json"
-    subprocess.run([PYTHON, __file__, "--record-sql", str(out)], cwd=ROOT, env=env, check=True)
+    # The recording's own requests are not part of the figures: no access-log lines in the output.
+    subprocess.run([PYTHON, __file__, "--record-sql", str(out)], cwd=ROOT, env=dict(env, ERP_ACCESS_LOG="false"),
+                   check=True)
     if show:
         for scenario, statements in json.loads(out.read_text()).items():
             print(f"\n-- SQL of the {scenario} request ({RECORDED_REQUESTS[scenario]}):")
