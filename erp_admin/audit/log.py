@@ -1,9 +1,11 @@
-"""Writing audit entries: the one function every audit row goes through."""
+"""Writing audit entries: every audit row's values come from entry_values()."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy import insert
 
 from erp_admin.audit.context import Actor, get_actor
 from erp_admin.extensions import db
@@ -73,3 +75,14 @@ def record(action: str, entity: str, entity_id: int | None, changes: dict[str, A
     entry = AuditEntry(**entry_values(action, entity, entity_id, changes, user=user))
     (session or db.session).add(entry)
     return entry
+
+
+def insert_record(action: str, entity: str, entity_id: int | None, changes: dict[str, Any] | None = None,
+                  *, user=None, session=None) -> None:
+    """Like record(), written at once as a Core INSERT on the session's connection (no ORM object, no flush).
+
+    For writes that make no ORM objects themselves (the stock adjustment): the
+    entry is in the same transaction, committed or rolled back with it.
+    """
+    values = entry_values(action, entity, entity_id, changes, user=user)
+    (session or db.session).connection().execute(insert(AuditEntry.__table__), values)

@@ -9,56 +9,59 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlalchemy import BigInteger, cast, select, update
+from functools import cache
+
+from sqlalchemy import BigInteger, Integer, bindparam, cast, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from erp_admin.audit.context import get_actor
-from erp_admin.audit.log import record
+from erp_admin.audit.log import insert_record
 from erp_admin.extensions import db
 from erp_admin.models import Product, StockMovement
 from erp_admin.models.base import utcnow
 from erp_admin.schemas import ValidationFailed
 from erp_admin.schemas.fields import INT32_MAX
+from erp_admin.schemas.rows import record
 from erp_admin.services.errors import Conflict, NotFound
 
 DEFAULT_EDIT_REASON = "edit"
 CREATE_REASON = "create"
 REASON_MAX = 200
 ID_MAX = INT32_MAX  # ids are 32-bit integers: PostgreSQL refuses a larger value in the query
-# Execution option telling the write guard (audit.trail) that this bulk
-# statement records its own audit entry and movement.
+# Execution option telling the write guard (audit.trail) that an ORM bulk
+# statement records its own audit entry and movement (services.bulk).
 SELF_RECORDED = {"erp_self_recorded": True}
 # A zero-row UPDATE is re-checked with a SELECT; on PostgreSQL another writer
 # may commit in between, which makes the SELECT disagree. Try again, boundedly.
 _RACE_TRIES = 3
 
 
-def adjust_stock(product_id: int, delta, reason, *, user=None) -> Product:
+def adjust_stock(product_id: int, delta, reason, *, user=None):
     """Add delta (≠ 0) to a product's quantity and record the movement; the caller commits.
 
-    Raises ValidationFailed for a bad delta or reason, NotFound for an unknown
-    product, Conflict when the stock would go below zero (nothing is written).
-    user (a User) overrides the current actor as the one named in the ledger and the log.
+    Returns the product as it now is (a read-only record with the product's
+    columns as attributes). Raises ValidationFailed for a bad delta or reason,
+    NotFound for an unknown product, Conflict when the stock would go below zero
+    (nothing is written). user (a User) overrides the current actor as the one
+    named in the ledger and the log.
+
+    The UPDATE, the movement and the audit entry are three Core statements on
+    the session's connection, in its transaction: no ORM objects to flush (an
+    adjustment is the hottest write, and a flush of two new objects was most of
+    its CPU). A copy of the product the session may hold is expired, so it is
+    read again.
     """
     _validate(delta, reason)
     if isinstance(product_id, bool) or not isinstance(product_id, int) or not 0 < product_id <= ID_MAX:
         raise NotFound(f"No product with id {product_id}.")
-    # bigint arithmetic: quantity + delta must not overflow int4 before the bound is checked.
-    new_quantity = cast(Product.quantity, BigInteger) + delta
-    statement = (
-        update(Product)
-        .where(Product.id == product_id, new_quantity >= 0, new_quantity <= INT32_MAX)
-        .values(quantity=Product.quantity + delta, version=Product.version + 1, updated_at=utcnow())
-        # RETURNING the entity refreshes the identity map's copy (quantity, version)
-        # in the same round trip, without marking it dirty.
-        .returning(Product)
-        .execution_options(synchronize_session=False, populate_existing=True, **SELF_RECORDED)
-    )
+    connection = db.session.connection()
     for _ in range(_RACE_TRIES):
-        product = db.session.execute(statement).scalar()
+        product = record(connection.execute(
+            _adjust_statement(), {"product_id": product_id, "delta": delta, "now": utcnow()}).first())
         if product is not None:
             break
-        current = db.session.scalar(select(Product.quantity).where(Product.id == product_id))
+        current = connection.execute(select(Product.quantity).where(Product.id == product_id)).scalar()
         if current is None:
             raise NotFound(f"No product with id {product_id}.")
         if current + delta < 0:
@@ -68,16 +71,35 @@ def adjust_stock(product_id: int, delta, reason, *, user=None) -> Product:
     else:
         raise Conflict("The stock kept changing concurrently; nothing was written. Try again.", field="delta")
 
+    loaded = db.session.identity_map.get(identity_key(Product, product_id))
+    if loaded is not None:
+        db.session.expire(loaded)
     quantity_after = product.quantity
     actor = get_actor()
-    db.session.add(StockMovement(
-        product_id=product_id, sku=product.sku, product_name=product.name, delta=delta, quantity_after=quantity_after,
-        reason=reason.strip(),
-        user_id=user.id if user is not None else actor.user_id,
-        username=user.username if user is not None else actor.username,
-    ))
-    record("update", "product", product_id, {"quantity": [quantity_after - delta, quantity_after]}, user=user)
+    connection.execute(insert(StockMovement.__table__), {
+        "product_id": product_id, "sku": product.sku, "product_name": product.name, "delta": delta,
+        "quantity_after": quantity_after, "reason": reason.strip(),
+        "user_id": user.id if user is not None else actor.user_id,
+        "username": user.username if user is not None else actor.username,
+    })
+    insert_record("update", "product", product_id, {"quantity": [quantity_after - delta, quantity_after]}, user=user)
     return product
+
+
+@cache
+def _adjust_statement():
+    # Built once, with bound parameters: SQLAlchemy then computes its cache key once, too.
+    table = Product.__table__
+    delta = bindparam("delta", type_=Integer)
+    # bigint arithmetic: quantity + delta must not overflow int4 before the bound is checked.
+    new_quantity = cast(table.c.quantity, BigInteger) + delta
+    return (
+        update(table)
+        .where(table.c.id == bindparam("product_id", type_=Integer), new_quantity >= 0, new_quantity <= INT32_MAX)
+        .values(quantity=table.c.quantity + delta, version=table.c.version + 1,
+                updated_at=bindparam("now", type_=table.c.updated_at.type))
+        .returning(*table.c)
+    )
 
 
 def _validate(delta, reason) -> None:
