@@ -15,6 +15,7 @@ from sqlalchemy.pool import Pool
 
 from erp_admin.cli.argv import flask_command
 from erp_admin.extensions import db, migrate
+from erp_admin.row_counts import is_counts_object
 from erp_admin.search import is_search_object
 from erp_admin.sqlite_lock import LockingConnection, WriteLockTimeout
 from erp_admin.stale_connections import ping_idle_connections
@@ -129,10 +130,10 @@ SCAN_INDEX_SUFFIX = "_id_scan"
 
 
 def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
-    """Leave the indexes that migrations own but models do not declare (search, id scans) out of autogenerate."""
+    """Leave what migrations own but models do not declare (search, id scans, row counts) out of autogenerate."""
     if type_ == "index" and name and name.endswith(SCAN_INDEX_SUFFIX):
         return False
-    return not is_search_object(name, type_)
+    return not (is_search_object(name, type_) or is_counts_object(name, type_))
 
 
 def upgrade_database(app: Flask) -> bool:

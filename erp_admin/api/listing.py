@@ -18,6 +18,7 @@ from werkzeug.exceptions import BadRequest
 
 from erp_admin.api.registry import Param
 from erp_admin.extensions import db
+from erp_admin.row_counts import counted_total
 from erp_admin.schemas.rows import records
 from erp_admin.search import SEARCH_COLUMNS, indexed_matches, search_clause
 
@@ -220,7 +221,8 @@ def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
     see schemas.rows), and with a deferred join: first the ids of the page, from the narrowest index
     that serves the order (skipping `offset` small index entries instead of whole
     rows), then those rows by primary key. A search for q alone, in id order,
-    counts and pages from the search index itself (`search.indexed_matches`).
+    counts and pages from the search index itself (`search.indexed_matches`); a list
+    without conditions takes its total from the row counter on PostgreSQL (`row_counts`).
     """
     page = parse_page()
     query = filtered(select(model), spec)  # checks every argument first (400s)
@@ -234,7 +236,9 @@ def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
         descending = request.args.get("sort", spec.default_sort).startswith("-")
         ids = matches.order_by(rowid.desc() if descending else rowid.asc())
     else:
-        total = connection.scalar(select(func.count()).select_from(query.subquery()))
+        total = counted_total(connection, table.name) if query.whereclause is None else None
+        if total is None:
+            total = connection.scalar(select(func.count()).select_from(query.subquery()))
         ids = query.with_only_columns(table.c.id).order_by(*order)
     ids = ids.limit(page.limit).offset(page.offset)
     rows = records(connection.execute(select(table).where(table.c.id.in_(ids)).order_by(*order)))

@@ -1,0 +1,36 @@
+"""Exact row counts of the big tables without count(*): on PostgreSQL, triggers keep them (migration 0006).
+
+Every list answers with an exact X-Total-Count (API.md). PostgreSQL's
+count(*) must visit every row to know which ones this transaction may see,
+so at 100 000 products it is most of an unfiltered list request, and it
+grows with the table. Statement-level triggers on the tables below add the
+rows each INSERT adds and subtract the rows each DELETE removes (TRUNCATE sets
+zero) in a one-row-per-table counter, in the same transaction: the counter is
+visible exactly when the rows are, so it is as exact as count(*). Lists
+without a filter or search read it; filtered ones still count.
+
+The price: transactions that insert or delete rows of one table queue on its
+counter row from that statement until they commit (updates, the common write,
+do not touch it). SQLite keeps count(*), which is fast there over the narrow
+id index of migration 0004.
+"""
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+COUNTED_TABLES = ("products", "customers")
+COUNTS_TABLE = "row_counts"
+_READ = text(f"SELECT row_count FROM {COUNTS_TABLE} WHERE table_name = :name")
+
+
+def counted_total(connection: Connection, table_name: str) -> int | None:
+    """The number of rows of table_name from its counter, or None where none is kept (SQLite, other tables)."""
+    if connection.dialect.name != "postgresql" or table_name not in COUNTED_TABLES:
+        return None
+    return connection.execute(_READ, {"name": table_name}).scalar()
+
+
+def is_counts_object(name: str | None, type_: str) -> bool:
+    """True for the counter table, which migrations own and the models do not declare."""
+    return type_ == "table" and name == COUNTS_TABLE
