@@ -18,11 +18,21 @@ from tests.conftest import test_config as make_config
 from tests.production.servers import PG_ADMIN_URL, private_postgres_database
 
 
+_APPS = []
+
+
 @pytest.fixture
 def pg_url():
     require(bool(PG_ADMIN_URL), "ERP_TEST_PG_ADMIN_URL is not set (a PostgreSQL admin connection, CI sets it)")
     with private_postgres_database() as url:
-        yield url.render_as_string(hide_password=False)
+        try:
+            yield url.render_as_string(hide_password=False)
+        finally:  # close the apps' pooled connections before the database is dropped
+            from erp_admin.extensions import db
+
+            while _APPS:
+                with _APPS.pop().app_context():
+                    db.engine.dispose()
 
 
 def _app(url, instance_path, revision="head"):
@@ -31,6 +41,7 @@ def _app(url, instance_path, revision="head"):
     from erp_admin import create_app
 
     app = create_app(make_config(url, instance_path))
+    _APPS.append(app)
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR, revision=revision)
     return app

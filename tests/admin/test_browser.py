@@ -5,13 +5,12 @@ Screenshots go to tests/artifacts/screenshots/ (CI artifacts).
 """
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
+from tests.api.live import live_server as serve
 from tests.conftest import require, require_chromium
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
@@ -22,13 +21,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture
