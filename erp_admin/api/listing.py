@@ -12,7 +12,7 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 
 from flask import current_app, jsonify, request
-from sqlalchemy import Select, func, not_, or_, select
+from sqlalchemy import Integer, Select, bindparam, func, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
 
@@ -235,16 +235,44 @@ def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
         rowid = matches.selected_columns.id
         descending = request.args.get("sort", spec.default_sort).startswith("-")
         ids = matches.order_by(rowid.desc() if descending else rowid.asc())
-    else:
-        total = counted_total(connection, table.name) if query.whereclause is None else None
+    elif query.whereclause is None:  # no q, no filter: the SPA's default view, statements built once
+        count, page_of_rows = _unfiltered_statements(model, spec, order)
+        total = counted_total(connection, table.name)
         if total is None:
-            total = connection.scalar(select(func.count()).select_from(query.subquery()))
+            total = connection.scalar(count)
+        rows = records(connection.execute(page_of_rows, {"limit": page.limit, "offset": page.offset}))
+        return _list_reply(rows, serialize, page, total)
+    else:
+        total = connection.scalar(select(func.count()).select_from(query.subquery()))
         ids = query.with_only_columns(table.c.id).order_by(*order)
     ids = ids.limit(page.limit).offset(page.offset)
     rows = records(connection.execute(select(table).where(table.c.id.in_(ids)).order_by(*order)))
+    return _list_reply(rows, serialize, page, total)
+
+
+def _list_reply(rows, serialize: Callable[[Any], dict], page: Page, total: int):
     response = jsonify([serialize(row) for row in rows])
     response.headers.update(paging_headers(page, total))
     return response
+
+
+# Per (model, sort): the count and the page of an unfiltered list, the page bounds as bound
+# parameters. Reusing one statement object spares rebuilding it and recomputing its cache key
+# (SQLAlchemy's compiled-statement cache needs one per request), a tenth of a list's CPU.
+_UNFILTERED: dict[tuple, tuple[Select, Select]] = {}
+
+
+def _unfiltered_statements(model, spec: ListSpec, order: list) -> tuple[Select, Select]:
+    key = (model, request.args.get("sort", spec.default_sort))
+    statements = _UNFILTERED.get(key)
+    if statements is None:
+        table = model.__table__
+        ids = (select(model).with_only_columns(table.c.id).order_by(*order)
+               .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+        statements = (select(func.count()).select_from(select(model).subquery()),
+                      select(table).where(table.c.id.in_(ids)).order_by(*order))
+        _UNFILTERED[key] = statements
+    return statements
 
 
 def _search_only(spec: ListSpec) -> Select | None:
