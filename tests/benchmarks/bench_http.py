@@ -17,7 +17,8 @@ app is driven in-process once for each floor scenario while an engine event
 records every statement it sends; the floor executes those (`--show-sql`
 prints them). --export also measures the RSS of `flask erp export-csv
 products -` streaming the whole table; --db PATH benchmarks an existing
-(already seeded) SQLite database instead of seeding a new one.
+(already seeded) SQLite database instead of seeding a new one; --repeat N
+runs the list and get app/floor pairs N times and prints the median ratio.
 --database-url postgresql://… runs every scenario on PostgreSQL: an empty
 database is migrated and seeded with `flask erp seed --products N`, one
 that has products is used as it is; the floor then runs the statements the
@@ -37,6 +38,7 @@ import secrets
 import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -376,6 +378,9 @@ def main() -> None:
     parser.add_argument("--db", help="an existing, seeded SQLite database (instead of seeding a new one)")
     parser.add_argument("--database-url", help="PostgreSQL URL: an empty database (seeded here) or a seeded one")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the list and get scenarios this many times, app and floor alternating, and print "
+                             "the median ratio (a shared machine's speed drifts between runs)")
     parser.add_argument("--record-sql", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.record_sql:
@@ -467,15 +472,21 @@ def main() -> None:
                 print(f"{name:<16}skipped: this branch has no {NEEDS_ROUTE[name]}")
                 continue
             # The floor right after the app's run of the same scenario: the same machine load.
-            results[name] = r = bench(app_port, name)
-            show(name, r)
-            if r["errors"]:
-                failures.append(name)
-            if name in FLOOR_SCENARIOS:
-                floor = bench(floor_port, name)
-                show(f"  floor {name}", floor, f"   app/floor = {r['rps'] / floor['rps']:.2f}")
-                if floor["errors"]:
-                    failures.append(f"floor {name}")
+            ratios = []
+            for _ in range(args.repeat if name in FLOOR_SCENARIOS else 1):
+                results[name] = r = bench(app_port, name)
+                show(name, r)
+                if r["errors"]:
+                    failures.append(name)
+                if name in FLOOR_SCENARIOS:
+                    floor = bench(floor_port, name)
+                    ratios.append(r["rps"] / floor["rps"])
+                    show(f"  floor {name}", floor, f"   app/floor = {ratios[-1]:.2f}")
+                    if floor["errors"]:
+                        failures.append(f"floor {name}")
+            if len(ratios) > 1:
+                print(f"  {name}: app/floor median of {len(ratios)} pairs = {statistics.median(ratios):.2f} "
+                      f"(min {min(ratios):.2f}, max {max(ratios):.2f})")
         if pg_url:
             print("\nsearch speed-up: measured on SQLite only (its statements and the LIKE scan run through sqlite3)")
         else:
