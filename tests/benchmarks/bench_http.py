@@ -264,8 +264,8 @@ def _record_sql_child(out: str) -> None:
         engine = db.engine
     # The floor binds each parameter by what it is: these are the recording requests' values.
     names = {claims["jti"]: "jti", admin.id: "user_id", 50: "limit", 7: "offset", 0: "offset", 3: "row_id",
-             '"Drill"': "phrase", "%Drill%": "pattern"}
-    if len(names) != 8:
+             '"Drill"': "phrase", "%Drill%": "pattern", "products": "table_name"}
+    if len(names) != 9:
         raise SystemExit("recording SQL: the admin's id collides with a recorded value")
     seen: list[dict] = []
 

@@ -4,8 +4,9 @@ bench_http.py records the statements the app sends to the database for
 GET /api/products?limit=&offset= and GET /api/products/<id> (see its
 --show-sql) and hands them over in the JSON file FLOOR_SQL_FILE; this app
 runs those very statements, in the same order, with the same parameters
-(the recording names each one: jti, user_id, limit, offset, row_id): BEGIN,
-the per-request user lookup with the revocation flag, the count and the page
+(the recording names each one: jti, user_id, limit, offset, row_id, table_name):
+BEGIN, the per-request user lookup with the revocation flag, the count (on
+PostgreSQL: the table's row counter) and the page
 (list) or the row (get), then ROLLBACK as the app's session does. It
 decodes the bearer token with PyJWT, refuses inactive users and stale token
 versions like the app, uses one sqlite3 connection per worker and `json`.
@@ -98,7 +99,7 @@ def app(environ, start_response):
         plan = PLANS["get"]
     else:
         return _respond(start_response, "404 Not Found", {"title": "Not Found"})
-    values = dict(values, jti=claims["jti"], user_id=int(claims["sub"]))
+    values = dict(values, jti=claims["jti"], user_id=int(claims["sub"]), table_name="products")
     cur = _db().cursor()
     results = {}
     try:
@@ -118,7 +119,7 @@ def app(environ, start_response):
             elif "FROM revoked_tokens" in sql:
                 if rows:
                     return _unauthorized(start_response)
-            elif "count(" in sql.lower():
+            elif "count(" in sql.lower() or "FROM row_counts" in sql:  # the total (PostgreSQL: its counter)
                 results["count"] = rows[0][0]
             else:
                 results["rows"] = (rows, columns)
