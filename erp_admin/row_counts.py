@@ -34,3 +34,34 @@ def counted_total(connection: Connection, table_name: str) -> int | None:
 def is_counts_object(name: str | None, type_: str) -> bool:
     """True for the counter table, which migrations own and the models do not declare."""
     return type_ == "table" and name == COUNTS_TABLE
+
+
+def counter_drift(connection: Connection) -> dict[str, tuple[int | None, int]]:
+    """{table: (counter, count(*))} for every counted table whose counter is wrong or missing (PostgreSQL).
+
+    Counters drift only if rows were written with the triggers off (for example
+    `pg_restore --disable-triggers`); recount() puts them right.
+    """
+    drift = {}
+    for table in COUNTED_TABLES:
+        counter = connection.execute(_READ, {"name": table}).scalar()
+        actual = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+        if counter != actual:
+            drift[table] = (counter, actual)
+    return drift
+
+
+def recount(connection: Connection) -> dict[str, tuple[int | None, int]]:
+    """Set every counter to its table's count(*), writers held off meanwhile; return what changed.
+
+    SHARE mode lets readers on and makes writers wait for the caller's commit,
+    so no row can be added or removed between the count and the new counter.
+    """
+    for table in COUNTED_TABLES:
+        connection.execute(text(f"LOCK TABLE {table} IN SHARE MODE"))
+    drift = counter_drift(connection)
+    for table, (_, actual) in drift.items():
+        connection.execute(text(f"INSERT INTO {COUNTS_TABLE} (table_name, row_count) VALUES (:name, :n) "
+                                "ON CONFLICT (table_name) DO UPDATE SET row_count = EXCLUDED.row_count"),
+                           {"name": table, "n": actual})
+    return drift

@@ -1,4 +1,4 @@
-"""`flask erp init-db` and `flask erp seed`: the schema and the demo data."""
+"""`flask erp init-db`, `flask erp seed` and `flask erp verify-counts`: the schema, the demo data, the row counters."""
 from __future__ import annotations
 
 import time
@@ -46,3 +46,30 @@ def seed(synthetic: int) -> None:
         with click.progressbar(length=synthetic, label="Synthetic products", show_pos=True) as bar:
             added_count = add_synthetic_products(synthetic, progress=bar.update)
         echo_ok(f"Added {added_count} synthetic products in {time.perf_counter() - started:.1f} s.")
+
+
+@erp.command("verify-counts")
+@click.option("--fix", is_flag=True, help="Set the drifted counters to the real row counts (writers wait meanwhile).")
+def verify_counts(fix: bool) -> None:
+    """Check PostgreSQL's row counters (the lists' X-Total-Count) against count(*).
+
+    Prints OK and exits 0, or one DRIFT line per table and exits 1; with --fix
+    the counters are set right and it exits 0. SQLite keeps no counters.
+    """
+    from erp_admin.extensions import db
+    from erp_admin.row_counts import counter_drift, recount
+
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        echo_ok(f"No row counters on {engine.dialect.name}: lists count their rows directly.")
+        return
+    with engine.begin() as conn:
+        drift = recount(conn) if fix else counter_drift(conn)
+    if not drift:
+        echo_ok("OK: every row counter equals its table's row count.")
+        return
+    for table, (counter, actual) in drift.items():
+        click.secho(f"{'FIXED' if fix else 'DRIFT'} {table}: counter {counter}, rows {actual}",
+                    fg="yellow" if fix else "red", err=True)
+    if not fix:
+        raise SystemExit(1)
