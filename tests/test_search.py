@@ -31,6 +31,8 @@ def catalogue(app):
     ("100%", ["Discount 100% off"]),  # % matches itself
     ("o_i", ["Discount 100% off"]),   # _ matches itself, not any character
     ("nothing-like-this", []),
+    ("1lamp", []),                    # sku "LAMP-1" + name "Desk Lamp": never across two columns
+    ("lampl", []),                    # name "Desk Lamp" + category "Lighting"
 ])
 def test_product_search_is_literal_substring(catalogue, q, expected):
     with catalogue.app_context():
@@ -115,3 +117,34 @@ def test_a_search_alone_reads_no_product_row_to_count_on_sqlite(app, make_user, 
         assert "products_search" in counts[0] and "FROM products " not in counts[0] + " "
         assert "category" in counts[1]  # with a filter, the general form (a join with the table)
 
+
+
+def test_the_postgresql_index_and_the_query_use_one_expression():
+    # PostgreSQL uses an expression index only for an identical expression: migration 0007 holds a copy.
+    import importlib.util
+    from pathlib import Path
+
+    import erp_admin
+    from erp_admin.search import PG_DOCUMENTS
+
+    path = Path(erp_admin.__file__).parent / "migrations" / "versions" / "0007_search_document.py"
+    spec = importlib.util.spec_from_file_location("migration_0007", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.DOCUMENTS == {name: document.format(t="") for name, document in PG_DOCUMENTS.items()}
+
+
+@pytest.mark.parametrize(("resource", "model"), [("products", Product), ("customers", Customer)])
+def test_postgresql_serves_a_search_from_the_document_index(app, resource, model):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":  # the SQLite pass: its FTS5 table serves products
+            assert "MATCH" in str(search_clause(Product, "products", "drill", "sqlite"))
+            return
+        statement = select(model.id).where(search_clause(model, resource, "drill", "postgresql"))
+        compiled = statement.compile(db.engine)
+        conn = db.session.connection()
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a tiny test table: make the index the choice
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql(
+            f"EXPLAIN {compiled.string}", {k: v for k, v in compiled.params.items()}).all())
+        db.session.rollback()
+    assert f"ix_{resource}_search_trgm" in plan, plan

@@ -22,8 +22,8 @@ runs the list and get app/floor pairs N times and prints the median ratio.
 --database-url postgresql://… runs every scenario on PostgreSQL: an empty
 database is migrated and seeded with `flask erp seed --products N`, one
 that has products is used as it is; the floor then runs the statements the
-app sends to PostgreSQL through psycopg, and the search comparison (SQLite's
-FTS5 against a LIKE scan) is left out.
+app sends to PostgreSQL through psycopg, and the search comparison times the
+app's pg_trgm statements against an ILIKE scan (index scans off).
 The machine's load average is printed beside every figure: on a shared
 machine compare the app with the floor of the same run.
 """
@@ -321,17 +321,27 @@ SEARCH_WORDS = ["Drill", "Kettle", "Router", "Lamp", "4242", "SYN-00099"]
 LIKE_WHERE = "(sku LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR category LIKE ? ESCAPE '\\')"
 
 
-def search_speedup(db_path: str, sql_file: Path) -> tuple[float, float, list[str]]:
+def search_speedup(sql_file: Path, db_path: str | None = None, pg_url: str | None = None
+                   ) -> tuple[float, float, list[str]]:
     """Milliseconds per search, best of 3 over SEARCH_WORDS: the app's statements vs a full-table LIKE scan.
 
     The app's side runs exactly the statements recorded for GET /api/products?limit=50&q=<word>
     (the count and the page; not BEGIN or the user lookup); the scan side is what the list ran
-    before the index: the same count and first page with LIKE '%word%' on sku, name and category.
-    Returns the two averages and one line per word.
+    before the index: the same count and first page with LIKE '%word%' (ILIKE on PostgreSQL, its
+    index scans switched off) on sku, name and category. Returns the two averages and one line per word.
     """
-    conn = sqlite3.connect(db_path)
     recorded = [s for s in json.loads(sql_file.read_text())["search"]
                 if not s["sql"].lstrip().upper().startswith("BEGIN") and "FROM users" not in s["sql"]]
+    if pg_url:
+        import psycopg
+
+        conn, scan_conn = psycopg.connect(pg_url, autocommit=True), psycopg.connect(pg_url, autocommit=True)
+        scan_conn.execute("SET enable_bitmapscan = off")
+        scan_conn.execute("SET enable_indexscan = off")
+        where = LIKE_WHERE.replace("?", "%s").replace(" LIKE ", " ILIKE ")
+    else:
+        conn = scan_conn = sqlite3.connect(db_path)
+        where = LIKE_WHERE
 
     def app_side(word: str) -> None:
         values = {"phrase": '"%s"' % word.replace('"', '""'), "pattern": f"%{word}%", "limit": 50, "offset": 0}
@@ -340,8 +350,8 @@ def search_speedup(db_path: str, sql_file: Path) -> tuple[float, float, list[str
 
     def scan_side(word: str) -> None:
         params = (f"%{word}%",) * 3
-        conn.execute(f"SELECT count(*) FROM products WHERE {LIKE_WHERE}", params).fetchone()
-        conn.execute(f"SELECT * FROM products WHERE {LIKE_WHERE} ORDER BY id LIMIT 50", params).fetchall()
+        scan_conn.execute(f"SELECT count(*) FROM products WHERE {where}", params).fetchone()
+        scan_conn.execute(f"SELECT * FROM products WHERE {where} ORDER BY id LIMIT 50", params).fetchall()
 
     def best_ms(run, word: str) -> float:
         best = float("inf")
@@ -352,11 +362,16 @@ def search_speedup(db_path: str, sql_file: Path) -> tuple[float, float, list[str
         return best
 
     lines, scans, apps = [], [], []
-    for word in SEARCH_WORDS:
-        scan, app = best_ms(scan_side, word), best_ms(app_side, word)
-        scans.append(scan)
-        apps.append(app)
-        lines.append(f"  {word:<10} LIKE scan {scan:8.2f} ms   app {app:7.2f} ms   x {scan / app:7.1f}")
+    try:
+        for word in SEARCH_WORDS:
+            scan, app = best_ms(scan_side, word), best_ms(app_side, word)
+            scans.append(scan)
+            apps.append(app)
+            lines.append(f"  {word:<10} LIKE scan {scan:8.2f} ms   app {app:7.2f} ms   x {scan / app:7.1f}")
+    finally:
+        conn.close()
+        if scan_conn is not conn:
+            scan_conn.close()
     return sum(scans) / len(scans), sum(apps) / len(apps), lines
 
 
@@ -487,13 +502,10 @@ def main() -> None:
             if len(ratios) > 1:
                 print(f"  {name}: app/floor median of {len(ratios)} pairs = {statistics.median(ratios):.2f} "
                       f"(min {min(ratios):.2f}, max {max(ratios):.2f})")
-        if pg_url:
-            print("\nsearch speed-up: measured on SQLite only (its statements and the LIKE scan run through sqlite3)")
-        else:
-            scan, indexed, lines = search_speedup(str(db_path), sql_file)
-            print(f"\nsearch (count + first page, {len(SEARCH_WORDS)} words): full-table LIKE scan {scan:.1f} ms, "
-                  f"app's statements {indexed:.2f} ms, speed-up {scan / indexed:.0f}x ({load_average()})")
-            print("\n".join(lines))
+        scan, indexed, lines = search_speedup(sql_file, db_path=str(db_path), pg_url=pg_url)
+        print(f"\nsearch (count + first page, {len(SEARCH_WORDS)} words): full-table LIKE scan {scan:.1f} ms, "
+              f"app's statements {indexed:.2f} ms, speed-up {scan / indexed:.0f}x ({load_average()})")
+        print("\n".join(lines))
         if args.export:
             e = export_memory(env)
             print(f"CSV export of {products} products: {e['bytes'] / 2**20:.0f} MiB in {e['seconds']:.1f} s, "
