@@ -227,16 +227,16 @@ def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
     page = parse_page()
     query = filtered(select(model), spec)  # checks every argument first (400s)
     order = ordering(spec)
+    sort = request.args.get("sort", spec.default_sort)  # valid: ordering() checked it
     connection = db.session.connection()
     table = model.__table__
     matches = _search_only(spec)
     if matches is not None:
         total = connection.scalar(select(func.count()).select_from(matches.subquery()))
         rowid = matches.selected_columns.id
-        descending = request.args.get("sort", spec.default_sort).startswith("-")
-        ids = matches.order_by(rowid.desc() if descending else rowid.asc())
+        ids = matches.order_by(rowid.desc() if sort.startswith("-") else rowid.asc())
     elif query.whereclause is None:  # no q, no filter: the SPA's default view, statements built once
-        count, page_of_rows = _unfiltered_statements(model, spec, order)
+        count, page_of_rows = _unfiltered_statements(model, sort, order)
         total = counted_total(connection, table.name)
         if total is None:
             total = connection.scalar(count)
@@ -262,8 +262,8 @@ def _list_reply(rows, serialize: Callable[[Any], dict], page: Page, total: int):
 _UNFILTERED: dict[tuple, tuple[Select, Select]] = {}
 
 
-def _unfiltered_statements(model, spec: ListSpec, order: list) -> tuple[Select, Select]:
-    key = (model, request.args.get("sort", spec.default_sort))
+def _unfiltered_statements(model, sort: str, order: list) -> tuple[Select, Select]:
+    key = (model, sort)
     statements = _UNFILTERED.get(key)
     if statements is None:
         table = model.__table__

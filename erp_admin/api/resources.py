@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Callable
 
 from flask import jsonify, make_response, request, url_for
@@ -76,15 +77,11 @@ def read_row(api: ResourceAPI, record_id: int):
     return row
 
 
-_READ_STATEMENTS: dict[Any, Any] = {}
-
-
+@cache
 def _read_statement(model):
     # Built once per model: a reused statement keeps its cache key, so it is compiled once.
-    if model not in _READ_STATEMENTS:
-        table = model.__table__
-        _READ_STATEMENTS[model] = select(table).where(table.c.id == bindparam("id"))
-    return _READ_STATEMENTS[model]
+    table = model.__table__
+    return select(table).where(table.c.id == bindparam("id"))
 
 
 def get_record(api: ResourceAPI, record_id: int):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from functools import cache
 
 import jwt as pyjwt
 from sqlalchemy import Select
@@ -208,14 +209,10 @@ def _user_id(claims: dict) -> int | None:
     return int(sub)
 
 
-_STATEMENTS: dict[bool, Select] = {}
-
-
+@cache
 def _statement(with_revocation: bool) -> Select:
     # Built once: a reused statement object keeps SQLAlchemy's cache key, so it is compiled once too.
-    if with_revocation not in _STATEMENTS:
-        _STATEMENTS[with_revocation] = principal_statement(revocation.REVOKED if with_revocation else None)
-    return _STATEMENTS[with_revocation]
+    return principal_statement(revocation.REVOKED if with_revocation else None)
 
 
 @jwt.user_lookup_loader

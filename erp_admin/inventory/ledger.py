@@ -13,8 +13,7 @@ from __future__ import annotations
 from sqlalchemy import Select, event, func, inspect, select
 from sqlalchemy.orm import Session, object_session
 
-from erp_admin.audit.context import Actor, get_actor
-from erp_admin.inventory.stock import CREATE_REASON, current_movement_reason, labelled_reason
+from erp_admin.inventory.stock import CREATE_REASON, current_movement_reason, labelled_reason, movement_values
 from erp_admin.models import Product, StockMovement
 
 _REASON_KEY = "erp_stock_reason"
@@ -36,18 +35,6 @@ def _label_new_product(session: Session, obj) -> None:
     if isinstance(obj, Product) and reason is not None:
         inspect(obj).info[_REASON_KEY] = reason
 
-
-def movement_values(product_id: int, sku: str, name: str, delta: int, quantity_after: int, reason: str,
-                    actor: Actor | None = None) -> dict:
-    """Return the columns of a stock movement by actor (default: the current one).
-
-    The one place a movement caused by a quantity change is made: the session
-    events below and the bulk writer (services.bulk) both use it.
-    """
-    actor = actor or get_actor()
-    return {"product_id": product_id, "sku": sku, "product_name": name, "delta": delta,
-            "quantity_after": quantity_after, "reason": reason, "user_id": actor.user_id,
-            "username": actor.username}
 
 
 def _movement(session: Session, product: Product, delta: int, reason: str) -> None:

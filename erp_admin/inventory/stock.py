@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, Integer, bindparam, cast, insert, select, upd
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from erp_admin.audit.context import get_actor
+from erp_admin.audit.context import Actor, get_actor, with_user
 from erp_admin.audit.log import insert_record
 from erp_admin.extensions import db
 from erp_admin.models import Product, StockMovement
@@ -75,13 +75,9 @@ def adjust_stock(product_id: int, delta, reason, *, user=None):
     if loaded is not None:
         db.session.expire(loaded)
     quantity_after = product.quantity
-    actor = get_actor()
-    connection.execute(insert(StockMovement.__table__), {
-        "product_id": product_id, "sku": product.sku, "product_name": product.name, "delta": delta,
-        "quantity_after": quantity_after, "reason": reason.strip(),
-        "user_id": user.id if user is not None else actor.user_id,
-        "username": user.username if user is not None else actor.username,
-    })
+    actor = with_user(get_actor(), user) if user is not None else None
+    connection.execute(insert(StockMovement.__table__), movement_values(
+        product_id, product.sku, product.name, delta, quantity_after, reason.strip(), actor))
     insert_record("update", "product", product_id, {"quantity": [quantity_after - delta, quantity_after]}, user=user)
     return product
 
@@ -100,6 +96,19 @@ def _adjust_statement():
                 updated_at=bindparam("now", type_=table.c.updated_at.type))
         .returning(*table.c)
     )
+
+
+def movement_values(product_id: int, sku: str, name: str, delta: int, quantity_after: int, reason: str,
+                    actor: Actor | None = None) -> dict:
+    """Return the columns of a stock movement by actor (default: the current one).
+
+    The one place a movement's values are made: adjust_stock above, the session
+    events of inventory.ledger and the bulk writer (services.bulk) all use it.
+    """
+    actor = actor or get_actor()
+    return {"product_id": product_id, "sku": sku, "product_name": name, "delta": delta,
+            "quantity_after": quantity_after, "reason": reason, "user_id": actor.user_id,
+            "username": actor.username}
 
 
 def _validate(delta, reason) -> None:

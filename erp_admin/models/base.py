@@ -36,15 +36,10 @@ class UTCDateTime(TypeDecorator):
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
-
     def result_processor(self, dialect, coltype):
-        # process_result_value folded into one function with the driver's own parsing: a list
-        # page reads 100 timestamps, and TypeDecorator's generic wrapper costs two more Python
-        # calls for each. SQLite hands back the ISO text SQLAlchemy stored; fromisoformat reads
+        # Naive values are UTC: made aware in one function with the driver's own parsing (a list
+        # page reads 100 timestamps; TypeDecorator's process_result_value wrapper costs two more
+        # Python calls for each). SQLite hands back the ISO text SQLAlchemy stored; fromisoformat reads
         # it as aware UTC in one C call, ten times faster than parsing it and then replacing
         # its tzinfo (SQLAlchemy's parser stays the fallback for any other text).
         parse = self.impl_instance.result_processor(dialect, coltype)

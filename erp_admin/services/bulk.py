@@ -7,7 +7,7 @@ functions write a chunk at a time with executemany (INSERT ... RETURNING id
 for creates; one version-checked UPDATE statement per set of changed fields
 for updates), then insert the movements and audit entries of the chunk in
 two more statements. The rows of those come from the functions the session
-events use (inventory.ledger.movement_values, audit.log.entry_values): the
+events use (inventory.stock.movement_values, audit.log.entry_values): the
 ledger and the trail are the same as services.records writes, row for row.
 
 - bulk_create(resource, rows, ...) -> ids, in the order of rows
@@ -36,8 +36,8 @@ from erp_admin.audit.context import Actor, get_actor
 from erp_admin.audit.log import entry_values
 from erp_admin.audit.trail import AUDITED, logged_fields
 from erp_admin.extensions import db
-from erp_admin.inventory.ledger import movement_values
-from erp_admin.inventory.stock import CREATE_REASON, SELF_RECORDED, current_movement_reason, labelled_reason
+from erp_admin.inventory.stock import (CREATE_REASON, SELF_RECORDED, current_movement_reason, labelled_reason,
+                                       movement_values)
 from erp_admin.models import AuditEntry, Customer, Product, StockMovement
 from erp_admin.models.base import utcnow
 from erp_admin.schemas import CustomerSchema, ProductSchema, validate_record
