@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_admin import expose
-from sqlalchemy import desc, func, select
+from sqlalchemy import select
 
 from erp_admin.admin.formatting import money
 from erp_admin.admin.security import SecuredIndexView, allowed
 from erp_admin.extensions import db
-from erp_admin.models import Customer, Product, StockMovement
+from erp_admin.inventory.figures import inventory_figures, low_stock_products, value_by_category
+from erp_admin.models import StockMovement
 
 CHART_CATEGORIES = 8  # the largest categories get a bar each; the rest share "Other"
 UNCATEGORISED = "(no category)"
@@ -25,33 +26,9 @@ class Bar:
     text: str
 
 
-def _exact(value) -> Decimal:
-    # SQLite sums NUMERIC as floating point: round back to cents.
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
-
-
-def inventory_value_expr():
-    return func.coalesce(func.sum(Product.price * Product.quantity), 0)
-
-
-def kpis() -> dict:
-    """Counts and the inventory value (Σ price × quantity, exact decimal)."""
-    products, value, low = db.session.execute(
-        select(func.count(Product.id), inventory_value_expr(),
-               func.count(Product.id).filter(Product.quantity <= Product.reorder_level))
-    ).one()
-    customers = db.session.scalar(select(func.count(Customer.id)))
-    return {"products": products, "customers": customers, "inventory_value": _exact(value), "low_stock": low}
-
-
-def value_by_category() -> list[tuple[str, Decimal]]:
-    """[(category, value)] largest first; categories beyond the chart's room are summed as "Other"."""
-    rows = db.session.execute(
-        select(Product.category, inventory_value_expr().label("value"))
-        .group_by(Product.category)
-        .order_by(desc("value"))
-    ).all()
-    pairs = [(category or UNCATEGORISED, _exact(value)) for category, value in rows]
+def chart_pairs() -> list[tuple[str, Decimal]]:
+    """The chart's [(label, value)]: categories beyond the chart's room are summed as "Other"."""
+    pairs = [(category or UNCATEGORISED, value) for category, value in value_by_category()]
     if len(pairs) > CHART_CATEGORIES:
         rest = sum((v for _, v in pairs[CHART_CATEGORIES - 1:]), Decimal(0))
         pairs = pairs[:CHART_CATEGORIES - 1] + [("Other", rest)]
@@ -73,14 +50,9 @@ class DashboardView(SecuredIndexView):
 
     @expose("/")
     def index(self):
-        figures = kpis()
-        pairs = value_by_category()
-        low_stock = db.session.scalars(
-            select(Product)
-            .where(Product.quantity <= Product.reorder_level)
-            .order_by(Product.quantity - Product.reorder_level, Product.name)
-            .limit(10)
-        ).all()
+        figures = inventory_figures()
+        pairs = chart_pairs()
+        low_stock = low_stock_products(10)
         movements = (
             db.session.scalars(select(StockMovement).order_by(StockMovement.id.desc()).limit(10)).all()
             if allowed("movements", "read") else None

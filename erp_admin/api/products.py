@@ -17,7 +17,7 @@ PRODUCTS = ResourceAPI(
         search_description="Case-insensitive substring of sku, name or category (% and _ match themselves).",
         filters={
             "category": Filter(Product.category, description="Exact category."),
-            "low_stock": Filter(Product.quantity <= Product.reorder_level, kind="boolean",
+            "low_stock": Filter(Product.low_stock, kind="boolean",
                                 description="true: quantity <= reorder_level; false: the others."),
         },
         tiebreak=Product.id,

@@ -10,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from erp_admin.models.base import Base, TimestampMixin
 
 
+def is_low_stock(quantity, reorder_level):
+    """The low-stock rule, for numbers or for column expressions alike."""
+    return quantity <= reorder_level
+
+
 class Product(TimestampMixin, Base):
     __tablename__ = "products"
     __table_args__ = (
@@ -35,7 +40,8 @@ class Product(TimestampMixin, Base):
 
     @hybrid_property
     def low_stock(self) -> bool:
-        return self.quantity <= self.reorder_level
+        """At or below the reorder level: the one rule, for instances and in SQL (Product.low_stock)."""
+        return is_low_stock(self.quantity, self.reorder_level)
 
     def __repr__(self) -> str:
         return f"<Product {self.id} {self.sku!r}>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from erp_admin.models import Product
+from erp_admin.models.product import is_low_stock
 from erp_admin.schemas.base import RecordSchema
 from erp_admin.schemas.fields import Count, Price, Sku, optional_text, text
 from erp_admin.schemas.serialize import iso
@@ -40,7 +41,7 @@ def serialize_product(product: Product) -> dict[str, Any]:
         "price": float(product.price),
         "quantity": product.quantity,
         "reorder_level": product.reorder_level,
-        "low_stock": product.quantity <= product.reorder_level,
+        "low_stock": is_low_stock(product.quantity, product.reorder_level),
         "created_at": iso(product.created_at),
         "updated_at": iso(product.updated_at),
         "version": product.version,

@@ -19,6 +19,7 @@ from erp_admin.admin.widgets import FastEndpointRowAction
 from erp_admin.extensions import db
 from erp_admin.inventory.stock import adjust_stock
 from erp_admin.models import Product
+from erp_admin.models.product import is_low_stock
 from erp_admin.schemas import ValidationFailed
 from erp_admin.services.errors import NotFound, ServiceError
 from erp_admin.services.transactions import run_in_transaction
@@ -28,7 +29,7 @@ class LowStockFilter(BaseSQLAFilter, base_filters.BaseBooleanFilter):
     """Low stock: quantity at or below the reorder level."""
 
     def apply(self, query, value, alias=None):
-        low = Product.quantity <= Product.reorder_level
+        low = Product.low_stock
         return query.filter(low if value == "1" else ~low)
 
     def operation(self):
@@ -62,7 +63,7 @@ class AdjustStockForm(BaseForm):
 
 
 def _quantity(view, context, model, name):
-    if model.quantity <= model.reorder_level:
+    if is_low_stock(model.quantity, model.reorder_level):
         return Markup("{} {}").format(model.quantity, badge("Low stock", "warning"))
     return model.quantity
 
