@@ -1,6 +1,8 @@
 """Moving over from the old FastAPI backend: products, customers and users out of its SQLite file.
 
-Every row goes through the same validation as the API. A value this app
+Every row goes through the same validation as the API; products and customers
+are written a batch at a time by the bulk writer (with their movements and
+audit entries), users one by one (they are few). A value this app
 needs that the old backend never had (products had no SKU) is generated
 (LEGACY-<old id>); a row that still fails is skipped with its reason. Rows
 already present (same SKU, email or username) are skipped too, so running
@@ -22,14 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from erp_admin.extensions import db
-from erp_admin.inventory.stock import movement_reason
 from erp_admin.models import Customer, Product, User
 from erp_admin.schemas import CustomerSchema, ProductSchema, UserSchema, ValidationFailed, validate_record
+from erp_admin.services.bulk import bulk_create
 from erp_admin.services.errors import ServiceError
-from erp_admin.services.records import create_record
 
 TABLES = ("products", "customers", "users")
-BATCH_SIZE = 500  # rows per commit: a crash loses at most one batch, and a rerun resumes
+BATCH_SIZE = 2000  # rows per commit: a crash loses at most one batch, and a rerun resumes
 MOVEMENT_REASON = "legacy import"
 
 # Columns copied when the old table has them (matched by name, case ignored).
@@ -93,10 +94,9 @@ def import_legacy(path: str | Path, *, progress: Progress | None = None) -> Impo
         if not present & set(TABLES):
             raise LegacyImportError(f"{path} has none of the tables {', '.join(TABLES)}.")
         report = ImportReport({t: TableReport(t) for t in TABLES})
-        with movement_reason(MOVEMENT_REASON):
-            for table in TABLES:
-                if table in present:
-                    _import_table(source, report.tables[table], progress)
+        for table in TABLES:
+            if table in present:
+                _import_table(source, report.tables[table], progress)
         return report
     finally:
         source.close()
@@ -134,12 +134,15 @@ def _import_table(source: sqlite3.Connection, report: TableReport, progress: Pro
     seen = _Keys()
 
     done = 0
+    pending: list[dict[str, Any]] = []  # validated rows for the bulk writer
     for row in _rows(source, f'SELECT * FROM "{table}"{order}'):
         old = {k.lower(): row[k] for k in row.keys()}
         old_id = old.get("id")
         data = {name: old[name] for name in wanted if name in old}
         try:
-            IMPORTERS[table](old_id, data, seen)
+            cleaned = IMPORTERS[table](old_id, data, seen)
+            if cleaned is not None:
+                pending.append(cleaned)
             report.imported += 1
         except _Skip as exc:
             report.skipped.append(Skipped(old_id, exc.reason))
@@ -147,10 +150,24 @@ def _import_table(source: sqlite3.Connection, report: TableReport, progress: Pro
             report.skipped.append(Skipped(old_id, "invalid: " + "; ".join(f"{e['field']} {e['message']}" for e in exc.errors)))
         done += 1
         if done % BATCH_SIZE == 0:
+            _write(table, pending)
+            pending = []
             db.session.commit()
         if progress is not None:
             progress(table, done, report.total)
+    _write(table, pending)
     db.session.commit()
+
+
+def _write(resource: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    try:
+        bulk_create(resource, rows, reason=MOVEMENT_REASON, validated=True)
+    except ServiceError as exc:
+        # The pre-check found no clash, so another writer raced us: stop; a rerun resumes where this stopped.
+        db.session.rollback()
+        raise _Aborted(f"{exc.detail} (written by another process meanwhile); run the import again (it resumes)") from None
 
 
 def _rows(source: sqlite3.Connection, query: str) -> Iterator[sqlite3.Row]:
@@ -169,7 +186,7 @@ class _Aborted(LegacyImportError):
     pass
 
 
-def _import_product(old_id, data: dict[str, Any], seen) -> None:
+def _import_product(old_id, data: dict[str, Any], seen) -> dict[str, Any]:
     data = _convert(data)
     if not data.get("sku"):
         if old_id is None:
@@ -180,19 +197,20 @@ def _import_product(old_id, data: dict[str, Any], seen) -> None:
             data.pop(name, None)  # absent or null: this app's default (0)
     cleaned = validate_record(ProductSchema, data, partial=False)
     _skip_if_present(Product, "sku", cleaned["sku"], seen, old_id)
-    _create("products", data)
     seen[("sku", cleaned["sku"])] = old_id
+    return cleaned
 
 
-def _import_customer(old_id, data: dict[str, Any], seen) -> None:
+def _import_customer(old_id, data: dict[str, Any], seen) -> dict[str, Any]:
     data = _convert(data)
     cleaned = validate_record(CustomerSchema, data, partial=False)
     _skip_if_present(Customer, "email", cleaned["email"], seen, old_id)
-    _create("customers", data)
     seen[("email", cleaned["email"])] = old_id
+    return cleaned
 
 
 def _import_user(old_id, data: dict[str, Any], seen) -> None:
+    """Add the user to the session (users are few, and need no bulk writer)."""
     data = _convert(data)
     password_hash = data.pop("password_hash", None)
     for name in ("role", "is_active"):
@@ -281,12 +299,3 @@ def _skip_if_present(model, column: str, value, seen: _Keys, old_id) -> None:
         raise _Skip(f"duplicate: {column} {value} already imported from legacy row {seen[(column, value)]}")
     if value in seen.stored(model, column):
         raise _Skip(f"already present: a {model.__name__.lower()} with {column} {value} exists")
-
-
-def _create(resource: str, data: dict[str, Any]) -> None:
-    try:
-        create_record(resource, data)
-    except ServiceError as exc:
-        # The pre-check above found no clash, so another writer raced us and
-        # the session was rolled back: stop; a rerun resumes where this stopped.
-        raise _Aborted(f"{exc.detail} (written by another process meanwhile); run the import again (it resumes)") from None
