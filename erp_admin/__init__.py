@@ -17,6 +17,7 @@ __all__ = ["ConfigError", "create_app"]
 def create_app(test_config: dict | None = None) -> Flask:
     """Build and return a configured ERP Admin application."""
     from erp_admin import admin, api, audit, cli, database, errors, observability, proxy
+    from erp_admin import resources  # noqa: F401  (declares the built-in resources)
     from erp_admin import json_provider, limits
     from erp_admin.auth import sessions
     from erp_admin.config import load_config

@@ -22,7 +22,8 @@ from erp_admin.extensions import db
 from erp_admin.schemas import ValidationFailed
 from erp_admin.search import SEARCH_COLUMNS, escape_like, indexed_matches, search_clause
 from erp_admin.services.errors import PreconditionFailed, ServiceError
-from erp_admin.services.records import SCHEMAS, create_record, delete_record, update_record
+from erp_admin.resources import resource as declared_resource
+from erp_admin.services.records import create_record, delete_record, update_record
 from erp_admin.admin.security import SecuredModelMixin
 from erp_admin.admin.widgets import FastXEditableWidget, fast_row_actions
 
@@ -89,7 +90,7 @@ class RecordView(SecuredModelMixin, ModelView):
 
     def form_data(self, form, *, creating: bool) -> dict:
         """The API-shaped record the form holds (only the schema's fields)."""
-        fields = SCHEMAS[self.resource].model_fields
+        fields = declared_resource(self.resource).schema.model_fields
         data = {}
         for field in form:
             if field.name not in fields:

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app, jsonify
 
 from erp_admin.api.registry import COMPONENTS, ROUTES, Body, Reply, RouteSpec, route
-from erp_admin.auth.roles import RESOURCES
+from erp_admin.auth.roles import resources
 from erp_admin.schemas import CustomerSchema, ProductSchema, READ_ONLY_FIELDS, RecordSchema, UserSchema
 
 OPENAPI_VERSION = "3.1.0"
@@ -165,8 +165,8 @@ def components() -> dict:
     }
     verbs = {"type": "array", "items": {"type": "string"}}
     me = copy.deepcopy(schemas["User"])
-    me["properties"]["permissions"] = {"type": "object", "properties": {r: verbs for r in RESOURCES},
-                                       "required": list(RESOURCES)}
+    me["properties"]["permissions"] = {"type": "object", "properties": {r: verbs for r in resources()},
+                                       "required": list(resources())}
     me["required"] = [*me["required"], "permissions"]
     schemas["Me"] = me
     counts = {k: {"type": "integer", "minimum": 0} for k in ("products", "customers", "users", "low_stock")}

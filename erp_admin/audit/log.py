@@ -12,8 +12,8 @@ from erp_admin.extensions import db
 from erp_admin.models import AuditEntry
 from erp_admin.schemas.serialize import iso
 
-# Never written to the log in clear.
-SECRET_FIELDS = frozenset({"password", "password_hash", "token_version"})
+# Never written to the log in clear: the masked fields of every audited resource (audit.trail.audit_model).
+SECRET_FIELDS: set[str] = set()
 MASK = "***"
 
 

@@ -22,11 +22,12 @@ from __future__ import annotations
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from erp_admin.audit.log import record
-from erp_admin.models import AuditEntry, Customer, Product, StockMovement, User
+from erp_admin.audit.log import SECRET_FIELDS, record
+from erp_admin.models import AuditEntry, StockMovement, User
 
-AUDITED = {Product: "product", Customer: "customer", User: "user"}
-AUDITED_TABLES = frozenset(model.__tablename__ for model in AUDITED)
+# model -> entity, for every audited resource (filled by audit_model as resources are declared).
+AUDITED: dict[type, str] = {}
+AUDITED_TABLES: set[str] = set()
 APPEND_ONLY = (AuditEntry, StockMovement)
 APPEND_ONLY_TABLES = frozenset(model.__tablename__ for model in APPEND_ONLY)
 # Maintained by the ORM itself, not changes anyone made.
@@ -49,7 +50,22 @@ def logged_fields(model) -> tuple[str, ...]:
     return tuple(attr.key for attr in inspect(model).column_attrs if attr.key not in UNLOGGED_FIELDS)
 
 
-_FIELDS = {model: logged_fields(model) for model in AUDITED}
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def audit_model(model, entity: str, masked: frozenset[str] = frozenset()) -> None:
+    """Log every create, update and delete of model's records as entity, masked fields as ***."""
+    if model in AUDITED:
+        return
+    AUDITED[model] = entity
+    AUDITED_TABLES.add(model.__tablename__)
+    SECRET_FIELDS.update(masked)
+    _FIELDS[model] = logged_fields(model)
+    # With active history an assignment to an expired attribute (e.g. after a
+    # commit) loads the stored value first, so updates always know [old, new]
+    # and the stock ledger always knows the quantity it replaces.
+    for key in _FIELDS[model]:
+        event.listen(getattr(model, key), "set", _remember_old_values, active_history=True, retval=True)
 
 
 def mark_bookkeeping(obj, *fields: str) -> None:
@@ -136,11 +152,3 @@ def _guard_bulk_statements(state: ORMExecuteState) -> None:
 
 def _remember_old_values(target, value, oldvalue, initiator):
     return value
-
-
-# With active history an assignment to an expired attribute (e.g. after a
-# commit) loads the stored value first, so updates always know [old, new]
-# and the stock ledger always knows the quantity it replaces.
-for _model, _keys in _FIELDS.items():
-    for _key in _keys:
-        event.listen(getattr(_model, _key), "set", _remember_old_values, active_history=True, retval=True)

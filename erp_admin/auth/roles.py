@@ -5,22 +5,25 @@ The API, the admin panel, the CLI and the SPA's permission hints all ask
 """
 from __future__ import annotations
 
-RESOURCES = ("products", "customers", "users", "movements", "audit_log", "stats")
-
-_CRUD = ("read", "create", "update", "delete")
-_PRODUCTS = _CRUD + ("adjust_stock", "import", "export")
-_CUSTOMERS = _CRUD + ("import", "export")
-
-# resource -> role -> allowed verbs. Tests may monkeypatch entries; every
-# caller reads this dict at request time.
+# resource -> role -> allowed verbs. Each resource's row comes from its declaration
+# (erp_admin.resources, through grant); the dashboard figures, which are no table, are
+# granted here. Tests may monkeypatch entries; every caller reads this dict at request time.
+STATS = "stats"
 ROLE_MATRIX: dict[str, dict[str, tuple[str, ...]]] = {
-    "products": {"user": _PRODUCTS, "manager": _PRODUCTS, "admin": _PRODUCTS},
-    "customers": {"user": _CUSTOMERS, "manager": _CUSTOMERS, "admin": _CUSTOMERS},
-    "users": {"user": (), "manager": ("read",), "admin": _CRUD},
-    "movements": {"user": ("read",), "manager": ("read",), "admin": ("read",)},
-    "audit_log": {"user": (), "manager": ("read",), "admin": ("read",)},
-    "stats": {"user": ("read",), "manager": ("read",), "admin": ("read",)},
+    STATS: {"user": ("read",), "manager": ("read",), "admin": ("read",)},
 }
+
+
+def grant(resource: str, permissions) -> None:
+    """Give resource its row of the matrix: {role: verbs} (resources.declare calls this)."""
+    stats = ROLE_MATRIX.pop(STATS)
+    ROLE_MATRIX[resource] = {role: tuple(verbs) for role, verbs in permissions.items()}
+    ROLE_MATRIX[STATS] = stats  # stays last, as the contract lists it
+
+
+def resources() -> tuple[str, ...]:
+    """Every resource of the matrix, in the contract's order."""
+    return tuple(ROLE_MATRIX)
 
 
 def can(role: str | None, resource: str, verb: str) -> bool:
@@ -34,5 +37,5 @@ def permissions_for(role: str | None) -> dict[str, list[str]]:
     """Return {resource: [verbs]} for role, every resource present."""
     return {
         resource: [verb for verb in ROLE_MATRIX[resource].get(role or "", ())]
-        for resource in RESOURCES
+        for resource in ROLE_MATRIX
     }

@@ -6,7 +6,7 @@ import click
 from erp_admin.cli import echo_ok, erp
 from erp_admin.cli.actor import with_cli_actor
 from erp_admin.csvio import ImportRejected, export_csv, import_csv
-from erp_admin.csvio.resources import RESOURCES
+from erp_admin.csvio.resources import csv_resources
 from erp_admin.database import READ_ONLY_OPTION
 from erp_admin.extensions import db
 from erp_admin.services.errors import ServiceError
@@ -15,7 +15,7 @@ PROGRESS_EVERY = 10_000  # rows between progress lines
 
 
 @erp.command("import-csv")
-@click.argument("resource", type=click.Choice(sorted(RESOURCES)))
+@click.argument("resource", type=click.Choice(sorted(csv_resources())))
 @click.argument("file", type=click.File("rb"))
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
 @with_cli_actor
@@ -44,7 +44,7 @@ def import_csv_command(resource: str, file, dry_run: bool) -> None:
 
 
 @erp.command("export-csv")
-@click.argument("resource", type=click.Choice(sorted(RESOURCES)))
+@click.argument("resource", type=click.Choice(sorted(csv_resources())))
 @click.argument("file", type=click.File("wb"), default="-")
 def export_csv_command(resource: str, file) -> None:
     """Export every product or customer as CSV to FILE (default "-": standard output).

@@ -12,9 +12,9 @@ from erp_admin.csvio.exporter import export_csv
 from erp_admin.csvio.formulas import neutralise_cell, restore_cell
 from erp_admin.csvio.importer import check_csv, import_csv
 from erp_admin.csvio.report import ImportReport
-from erp_admin.csvio.resources import RESOURCES, get_resource
+from erp_admin.csvio.resources import csv_resources, get_resource
 
 __all__ = [
-    "CsvFormatError", "ImportRejected", "ImportReport", "ImportTooLarge", "RESOURCES", "check_csv",
+    "CsvFormatError", "ImportRejected", "ImportReport", "ImportTooLarge", "check_csv", "csv_resources",
     "export_csv", "get_resource", "import_csv", "neutralise_cell", "restore_cell",
 ]

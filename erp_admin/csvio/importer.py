@@ -17,7 +17,8 @@ from flask import current_app
 from erp_admin.csvio.errors import ImportRejected
 from erp_admin.csvio.reader import read_csv
 from erp_admin.csvio.report import ImportReport
-from erp_admin.csvio.resources import CsvResource, get_resource
+from erp_admin.csvio.resources import get_resource
+from erp_admin.resources import Resource
 from erp_admin.csvio.validation import Change, Progress, plan_import
 from erp_admin.database import READ_ONLY_OPTION
 from erp_admin.extensions import db
@@ -70,7 +71,7 @@ def import_csv(resource_name: str, source: bytes | BinaryIO, *, dry_run: bool = 
     return report
 
 
-def _write(resource: CsvResource, changes: Sequence[Change], progress: Progress | None) -> None:
+def _write(resource: Resource, changes: Sequence[Change], progress: Progress | None) -> None:
     updates = [c for c in changes if c.record_id is not None]
     creates = [c for c in changes if c.record_id is None]
     total = len(changes)
@@ -88,13 +89,13 @@ def _write(resource: CsvResource, changes: Sequence[Change], progress: Progress 
             if exc.index is None:
                 raise
             raise _changed_meanwhile(updates[exc.index].line,
-                                     f"the {resource.label} it updates was changed or deleted") from None
+                                     f"the {resource.entity} it updates was changed or deleted") from None
         try:
             bulk_create(resource.name, [c.data for c in creates], reason=IMPORT_REASON, validated=True,
                         chunk_size=WRITE_CHUNK, progress=lambda done: report(len(updates) + done))
         except KeyTaken as exc:
             raise _changed_meanwhile(creates[exc.index].line,
-                                     f"a {resource.label} with {resource.key} {exc.value!r} was created") from None
+                                     f"a {resource.entity} with {resource.import_key} {exc.value!r} was created") from None
 
     run_in_transaction(work)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from erp_admin.csvio.errors import CsvFormatError, ImportTooLarge
-from erp_admin.csvio.resources import CsvResource
+from erp_admin.resources import Resource
 from erp_admin.schemas import READ_ONLY_FIELDS
 
 _SPACING = re.compile(r"[\s_\-]+")
@@ -62,7 +62,7 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
-def read_csv(source: bytes | BinaryIO, resource: CsvResource, *, max_bytes: int, max_rows: int) -> CsvTable:
+def read_csv(source: bytes | BinaryIO, resource: Resource, *, max_bytes: int, max_rows: int) -> CsvTable:
     """Open source (bytes or a binary stream) as a CSV table of resource; rows are read lazily.
 
     Raises CsvFormatError for a file that is not UTF-8 or has no usable header,
@@ -87,7 +87,7 @@ def read_csv(source: bytes | BinaryIO, resource: CsvResource, *, max_bytes: int,
                     rows=_rows(reader, columns, len(header), max_rows))
 
 
-def _match_header(header: list[str], resource: CsvResource) -> tuple[dict[str, int], list[str]]:
+def _match_header(header: list[str], resource: Resource) -> tuple[dict[str, int], list[str]]:
     known = {header_key(f): f for f in resource.fields}
     columns: dict[str, int] = {}
     ignored: list[str] = []

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from erp_admin.csvio.cells import parse_cell
 from erp_admin.csvio.reader import CsvRow, CsvTable
 from erp_admin.csvio.report import ImportReport
-from erp_admin.csvio.resources import CsvResource
+from erp_admin.resources import Resource
 from erp_admin.schemas import ValidationFailed, validate_record
 
 CHUNK_ROWS = 1000
@@ -34,7 +34,7 @@ class Change(NamedTuple):
     data: dict[str, Any]
 
 
-def plan_import(table: CsvTable, resource: CsvResource, conn: Connection,
+def plan_import(table: CsvTable, resource: Resource, conn: Connection,
                 progress: Progress | None = None) -> tuple[ImportReport, list[Change]]:
     """Validate every row of table; return the report and the changes a real import would write."""
     report = ImportReport(ignored_columns=list(table.ignored_columns))
@@ -54,8 +54,8 @@ def plan_import(table: CsvTable, resource: CsvResource, conn: Connection,
             key = keys[index]
             if key is not None:
                 if key in first_line_of_key:
-                    report.reject(row.line, resource.key,
-                                  f"duplicate {resource.key} {key!r}: already on line {first_line_of_key[key]}")
+                    report.reject(row.line, resource.import_key,
+                                  f"duplicate {resource.import_key} {key!r}: already on line {first_line_of_key[key]}")
                     continue
                 first_line_of_key[key] = row.line
             change = _check_row(resource, row, data, stored.get(key) if key is not None else None, report)
@@ -67,7 +67,7 @@ def plan_import(table: CsvTable, resource: CsvResource, conn: Connection,
     return report, changes
 
 
-def _check_row(resource: CsvResource, row: CsvRow, data: dict[str, Any], stored, report: ImportReport):
+def _check_row(resource: Resource, row: CsvRow, data: dict[str, Any], stored, report: ImportReport):
     try:
         if stored is None:
             cleaned = validate_record(resource.schema, data, partial=False)
@@ -86,27 +86,27 @@ def _check_row(resource: CsvResource, row: CsvRow, data: dict[str, Any], stored,
     return Change(row.line, stored.id, stored.version, changed)
 
 
-def _key(resource: CsvResource, data: dict[str, Any]):
+def _key(resource: Resource, data: dict[str, Any]):
     """Return the row's key as stored (emails lower-cased by the shared rule), or None."""
-    value = data.get(resource.key)
+    value = data.get(resource.import_key)
     if not isinstance(value, str):
         return None
     try:
-        return resource.schema.adapter(resource.key).validate_python(value)
+        return resource.schema.adapter(resource.import_key).validate_python(value)
     except ValidationError:
         return value  # still a key for duplicate detection; validation reports the error
 
 
-def _stored_records(conn: Connection, resource: CsvResource, keys: set) -> dict[Any, Any]:
+def _stored_records(conn: Connection, resource: Resource, keys: set) -> dict[Any, Any]:
     if not keys:
         return {}
     model = resource.model
     columns = [model.id, model.version, *(getattr(model, f) for f in resource.writable)]
-    key_column = getattr(model, resource.key)
+    key_column = getattr(model, resource.import_key)
     # Emails are stored lower-cased (the shared validation normalises them), so the
     # unique index answers the case-insensitive match.
     rows = conn.execute(select(*columns).where(key_column.in_(list(keys))))
-    return {getattr(r, resource.key): r for r in rows}
+    return {getattr(r, resource.import_key): r for r in rows}
 
 
 def _chunks(rows: Iterable[CsvRow], size: int) -> Iterator[list[CsvRow]]:

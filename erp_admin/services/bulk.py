@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -38,9 +38,10 @@ from erp_admin.audit.trail import AUDITED, logged_fields
 from erp_admin.extensions import db
 from erp_admin.inventory.stock import (CREATE_REASON, SELF_RECORDED, current_movement_reason, labelled_reason,
                                        movement_values)
-from erp_admin.models import AuditEntry, Customer, Product, StockMovement
+from erp_admin.models import AuditEntry, StockMovement
 from erp_admin.models.base import utcnow
-from erp_admin.schemas import CustomerSchema, ProductSchema, validate_record
+from erp_admin.resources import resource as declared_resource
+from erp_admin.schemas import validate_record
 from erp_admin.services.errors import Conflict
 from erp_admin.services.records import generate_skus, integrity_conflict
 
@@ -76,10 +77,6 @@ class _Spec:
                 else None for f in self.fields}
 
 
-_SPECS = {
-    "products": _Spec("products", Product, ProductSchema, "sku"),
-    "customers": _Spec("customers", Customer, CustomerSchema, "email"),
-}
 
 
 class RecordUpdate(NamedTuple):
@@ -215,11 +212,13 @@ def bulk_update(resource: str, updates: Sequence[RecordUpdate | tuple], *, reaso
     return changed_count
 
 
+@cache
 def _spec(resource: str) -> _Spec:
-    try:
-        return _SPECS[resource]
-    except KeyError:
-        raise ValueError(f"bulk writes are available for {sorted(_SPECS)}, not {resource!r}") from None
+    # Resources with an import key (users are written one by one: passwords, the admin rules).
+    declaration = declared_resource(resource)
+    if declaration.import_key is None or declaration.schema is None:
+        raise ValueError(f"bulk writes need a resource with an import key, not {resource!r}")
+    return _Spec(declaration.name, declaration.model, declaration.schema, declaration.import_key)
 
 
 def _complete(spec: _Spec, row: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,14 +15,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from erp_admin.auth.passwords import hash_password
 from erp_admin.extensions import db
-from erp_admin.models import Customer, Product, User
-from erp_admin.schemas import CustomerSchema, ProductSchema, SECURITY_FIELDS, UserSchema, validate_record
+from erp_admin.models import Product, User
+from erp_admin.resources import resource as declared_resource, resource_of
+from erp_admin.schemas import SECURITY_FIELDS, validate_record
 from erp_admin.services.errors import Conflict, PreconditionFailed
-
-MODELS = {"products": Product, "customers": Customer, "users": User}
-SCHEMAS = {"products": ProductSchema, "customers": CustomerSchema, "users": UserSchema}
-# Which unique column a constraint violation names, per resource.
-UNIQUE_FIELDS = {"products": ("sku",), "customers": ("email",), "users": ("username", "email")}
 
 
 def create_record(resource: str, data: Any, *, acting_user: User | None = None):
@@ -30,8 +26,9 @@ def create_record(resource: str, data: Any, *, acting_user: User | None = None):
 
     Many records at once (CSV import, seeding) go through services.bulk instead.
     """
-    cleaned = validate_record(SCHEMAS[resource], data, partial=False)
-    obj = MODELS[resource]()
+    declaration = declared_resource(resource)
+    cleaned = validate_record(declaration.schema, data, partial=False)
+    obj = declaration.model()
     if resource == "products" and cleaned.get("sku") is None:
         cleaned["sku"] = _next_sku()
     _check_unique(resource, cleaned)
@@ -45,7 +42,7 @@ def update_record(obj, data: Any, *, acting_user: User | None = None, expected_v
     """Validate a partial update and apply it to obj; return obj flushed."""
     resource = _resource_of(obj)
     check_version(obj, expected_version)
-    cleaned = validate_record(SCHEMAS[resource], data, partial=True)
+    cleaned = validate_record(declared_resource(resource).schema, data, partial=True)
     changed = {k: v for k, v in cleaned.items() if k == "password" or getattr(obj, k) != v}
     if isinstance(obj, User):
         _check_user_update(obj, changed, acting_user)
@@ -121,15 +118,16 @@ def _ensure_another_admin(user: User, message: str, field: str | None = None) ->
 
 
 def _check_unique(resource: str, values: dict[str, Any], exclude_id: int | None = None) -> None:
-    model = MODELS[resource]
-    for field in UNIQUE_FIELDS[resource]:
+    declaration = declared_resource(resource)
+    model = declaration.model
+    for field in declaration.unique:
         if values.get(field) is None:
             continue
         query = select(model.id).where(getattr(model, field) == values[field])
         if exclude_id is not None:
             query = query.where(model.id != exclude_id)
         if db.session.scalar(query.limit(1)) is not None:
-            raise Conflict(f"A {resource[:-1]} with this {field} already exists.", field=field)
+            raise Conflict(f"A {declaration.entity} with this {field} already exists.", field=field)
 
 
 def _flush(resource: str) -> None:
@@ -146,10 +144,11 @@ def _flush(resource: str) -> None:
 
 def integrity_conflict(resource: str, exc: IntegrityError) -> Conflict:
     """Return the Conflict (409) that a constraint violation writing resource means for the client."""
+    declaration = declared_resource(resource)
     message = str(exc.orig).lower()
-    field = next((f for f in UNIQUE_FIELDS[resource] if f in message), None)
+    field = next((f for f in declaration.unique if f in message), None)
     if field:
-        return Conflict(f"A {resource[:-1]} with this {field} already exists.", field=field)
+        return Conflict(f"A {declaration.entity} with this {field} already exists.", field=field)
     return Conflict("The change conflicts with the stored data.")
 
 
@@ -162,7 +161,7 @@ def _next_sku() -> str:
 
 
 def _resource_of(obj) -> str:
-    for name, model in MODELS.items():
-        if isinstance(obj, model):
-            return name
-    raise TypeError(f"not a record: {obj!r}")
+    declaration = resource_of(obj)
+    if declaration is None or declaration.schema is None:
+        raise TypeError(f"not a record: {obj!r}")
+    return declaration.name

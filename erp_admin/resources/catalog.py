@@ -1,0 +1,68 @@
+"""The built-in resources: products, customers and users, and the read-only stock movements and audit log."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from erp_admin.models import AuditEntry, Customer, Product, StockMovement, User
+from erp_admin.resources.declaration import Resource, declare
+from erp_admin.schemas import (
+    CUSTOMER_FIELDS, PRODUCT_FIELDS, USER_FIELDS, CustomerSchema, ProductSchema, UserSchema, serialize_customer,
+    serialize_product, serialize_user,
+)
+from erp_admin.schemas.audit import AUDIT_FIELDS, serialize_audit_entry
+from erp_admin.schemas.movement import MOVEMENT_FIELDS, serialize_movement
+
+CRUD = ("read", "create", "update", "delete")
+EVERYONE = ("user", "manager", "admin")
+
+
+def _everyone(verbs: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return {role: verbs for role in EVERYONE}
+
+
+PRODUCTS = declare(Resource(
+    name="products", entity="product", model=Product, schema=ProductSchema, serialize=serialize_product,
+    fields=PRODUCT_FIELDS, component="Product",
+    read_only=frozenset({"id", "version", "created_at", "updated_at", "low_stock"}),
+    unique=("sku",), import_key="sku",
+    search=("sku", "name", "category"),
+    sortable=("id", "sku", "name", "category", "price", "quantity", "reorder_level", "created_at", "updated_at"),
+    exact={"price": lambda p: Decimal(p.price)},
+    counted=True,
+    permissions=_everyone(CRUD + ("adjust_stock", "import", "export")),
+))
+
+CUSTOMERS = declare(Resource(
+    name="customers", entity="customer", model=Customer, schema=CustomerSchema, serialize=serialize_customer,
+    fields=CUSTOMER_FIELDS, component="Customer",
+    unique=("email",), import_key="email",
+    search=("name", "email", "company"),
+    sortable=("id", "name", "email", "company", "created_at", "updated_at"),
+    counted=True,
+    permissions=_everyone(CRUD + ("import", "export")),
+))
+
+USERS = declare(Resource(
+    name="users", entity="user", model=User, schema=UserSchema, serialize=serialize_user,
+    fields=USER_FIELDS, component="User",
+    read_only=frozenset({"id", "version", "created_at", "updated_at", "last_login_at"}),
+    unique=("username", "email"),
+    search=("username", "email", "full_name"),
+    sortable=("id", "username", "email", "full_name", "role", "is_active", "created_at", "last_login_at"),
+    masked=frozenset({"password", "password_hash", "token_version"}),
+    permissions={"user": (), "manager": ("read",), "admin": CRUD},
+))
+
+MOVEMENTS = declare(Resource(
+    name="movements", entity="movement", model=StockMovement, serialize=serialize_movement,
+    fields=MOVEMENT_FIELDS, component="Movement", audited=False,
+    sortable=("id", "created_at"),
+    permissions=_everyone(("read",)),
+))
+
+AUDIT_LOG = declare(Resource(
+    name="audit_log", entity="audit entry", model=AuditEntry, serialize=serialize_audit_entry,
+    fields=AUDIT_FIELDS, component="AuditEntry", audited=False,
+    sortable=("id", "at"),
+    permissions={"user": (), "manager": ("read",), "admin": ("read",)},
+))

@@ -1,0 +1,103 @@
+"""The Resource declaration and its registry: what a table is to the API, the panel, CSV, search and audit."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from erp_admin.audit.trail import audit_model
+from erp_admin.auth.roles import grant
+from erp_admin.schemas import RecordSchema
+
+
+@dataclass(frozen=True, eq=False)
+class Resource:
+    """One managed resource. Every face derives what it needs from these fields; nothing is kept beside them.
+
+    name: plural, the URL segment, the role-matrix key and the CSV name ("products").
+    entity: singular, as audit entries and messages name a record ("product").
+    model: the SQLAlchemy model; schema: its writable fields and their rules (None: read-only resource).
+    serialize: the JSON shape of a record (or of a row of its columns); fields: that shape's keys in order.
+    read_only: fields of the shape a client may send back but never sets.
+    unique: columns a second record may not repeat (a violation is a 409 naming the field).
+    import_key: the unique column that says which stored record an imported row updates (None: no CSV).
+    search: the columns `q` searches; sortable: fields a list may sort by.
+    exact: CSV cells taken exactly from the record where the JSON shape rounds (price).
+    audited: every create, update and delete leaves an audit entry; masked: fields the trail shows as ***.
+    counted: PostgreSQL keeps the table's row count (migration 0006) for unfiltered lists.
+    permissions: role -> the verbs of the role matrix.
+    component: the OpenAPI schema name of a record.
+    """
+
+    name: str
+    entity: str
+    model: type
+    serialize: Callable[[Any], dict[str, Any]]
+    fields: tuple[str, ...]
+    permissions: Mapping[str, tuple[str, ...]]
+    component: str
+    schema: type[RecordSchema] | None = None
+    read_only: frozenset[str] = frozenset({"id", "version", "created_at", "updated_at"})
+    unique: tuple[str, ...] = ()
+    import_key: str | None = None
+    search: tuple[str, ...] = ()
+    sortable: tuple[str, ...] = ()
+    exact: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    audited: bool = True
+    masked: frozenset[str] = frozenset()
+    counted: bool = False
+
+    @property
+    def writable(self) -> tuple[str, ...]:
+        """The fields of the shape a client may set."""
+        return tuple(f for f in self.fields if f not in self.read_only)
+
+    @property
+    def integer_fields(self) -> frozenset[str]:
+        return frozenset(n for n, f in self.schema.model_fields.items() if f.annotation is int) if self.schema else frozenset()
+
+    def row(self, obj) -> dict[str, Any]:
+        """The JSON shape of obj with exact values where the shape rounds (CSV cells)."""
+        values = self.serialize(obj)
+        for name, getter in self.exact.items():
+            values[name] = getter(obj)
+        return values
+
+
+_REGISTRY: dict[str, Resource] = {}
+_BY_MODEL: dict[type, Resource] = {}
+
+
+def declare(declaration: Resource) -> Resource:
+    """Register declaration: its row of the role matrix and, if audited, its audit trail come with it."""
+    if declaration.name in _REGISTRY and _REGISTRY[declaration.name] is not declaration:
+        raise ValueError(f"resource {declaration.name!r} is declared already")
+    _REGISTRY[declaration.name] = declaration
+    _BY_MODEL[declaration.model] = declaration
+    grant(declaration.name, declaration.permissions)
+    if declaration.audited:
+        audit_model(declaration.model, declaration.entity, declaration.masked)
+    return declaration
+
+
+def resource(name: str) -> Resource:
+    """The resource declared as name; ValueError for any other name."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"no resource {name!r}") from None
+
+
+def resource_of(obj_or_model) -> Resource | None:
+    """The resource of a record or a model, None for a table that is no resource."""
+    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    return _BY_MODEL.get(model)
+
+
+def declared() -> tuple[Resource, ...]:
+    """Every declared resource, in declaration order."""
+    return tuple(_REGISTRY.values())
+
+
+def writable_resources() -> tuple[Resource, ...]:
+    return tuple(r for r in declared() if r.schema is not None)
