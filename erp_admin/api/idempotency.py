@@ -1,17 +1,20 @@
 """Idempotency-Key: a retried POST returns the first response and writes nothing.
 
-    @route("/products", ["POST"], ...)
+    @route("/products", ["POST"], ..., commit=False)
     @requires("products", "create")
-    @idempotent
-    def create_product(): ...
+    def create_product():
+        return run_idempotent(lambda: ...)
 
-The key is scoped per user, method and path. The first successful response
-(status, body, Location/ETag) is stored in an IdempotencyRecord added to the
-SAME session as the change and committed with it by `route`, so no crash can
-keep one without the other. A retry with the same key and the same body
-replays it; with another body it is a 422. Keys live IDEMPOTENCY_TTL (24 h).
-Error responses are not stored (their transaction is rolled back), so a
-failed request may be retried with the same key.
+The key is scoped per user, method and path. The lookup of the key, the
+change and the first successful response (status, body, Location/ETag,
+stored in an IdempotencyRecord) are one transaction, so no crash can keep
+one without the other. Requests with the same key run one after the other
+(PostgreSQL: a transaction-level advisory lock on the key; SQLite: the write
+lock), so a retry sent while the first is still running waits for it and
+gets its response instead of a conflict of its own. A retry with the same key
+and the same body replays it; with another body it is a 422. Keys live
+IDEMPOTENCY_TTL (24 h). Error responses are not stored (their transaction is
+rolled back), so a failed request may be retried with the same key.
 """
 from __future__ import annotations
 
@@ -19,10 +22,9 @@ import hashlib
 import json
 import re
 from datetime import timedelta
-from functools import wraps
 
 from flask import current_app, g, make_response, request
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
 
@@ -48,55 +50,12 @@ class KeyReused(ServiceError):
     title = "Unprocessable Content"
 
 
-def idempotent(view):
-    """Make a POST view honour the Idempotency-Key header (see the module docstring)."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        key = request.headers.get(HEADER)
-        if key is None:
-            return view(*args, **kwargs)
-        if not _VALID_KEY.match(key):
-            raise BadRequest(f"{HEADER} must be 1-255 visible ASCII characters.")
-        scope = _scope(key)
-        digest = _request_hash()
-        stored = _find(scope)
-        if stored is not None:
-            return _replay(stored, digest)
-
-        response = make_response(view(*args, **kwargs))
-        if response.status_code >= 400:
-            return response
-        record = IdempotencyRecord(
-            scope=scope, request_hash=digest, status=response.status_code,
-            body=response.get_data(as_text=True),
-            headers=json.dumps({h: response.headers[h] for h in STORED_HEADERS if h in response.headers}),
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(record)
-        except IntegrityError:
-            # A concurrent request with the same key committed first: undo ours, answer with theirs.
-            db.session.rollback()
-            stored = _find(scope)
-            if stored is None:
-                raise
-            return _replay(stored, digest)
-        return response
-
-    wrapper.idempotent = True
-    return wrapper
-
-
 def run_idempotent(work):
     """Run work() (returning a response) as one run_in_transaction unit that honours Idempotency-Key.
 
-    For views that manage their own transaction (route(..., commit=False)),
-    such as adjust-stock: the lookup of the key, the change and the stored
-    response are one transaction, retried as a whole on a serialization
-    failure or a busy database, so no crash or retry can keep one without the
-    other. Two concurrent requests with the same key: the second one's insert
-    of the key fails once the first commits, and it answers with the first's response.
+    For views that manage their own transaction (route(..., commit=False)):
+    creates and adjust-stock. The unit is retried as a whole on a
+    serialization failure or a busy database.
     """
     from erp_admin.services.transactions import run_in_transaction
 
@@ -109,6 +68,7 @@ def run_idempotent(work):
     digest = _request_hash()
 
     def unit():
+        _wait_for_same_key(scope)
         stored = _find(scope)
         if stored is not None:
             return _replay(stored, digest)
@@ -124,13 +84,22 @@ def run_idempotent(work):
     try:
         return run_in_transaction(unit)
     except IntegrityError:
-        # run_in_transaction rolled back: the same key was committed concurrently; answer with its response.
+        # run_in_transaction rolled back: the same key was committed by a writer that
+        # did not wait for the key's lock; answer with its response.
         stored = _find(scope)
         if stored is None:
             raise
         response = _replay(stored, digest)
         db.session.rollback()
         return response
+
+
+def _wait_for_same_key(scope: str) -> None:
+    # PostgreSQL: until the transaction ends, a request with the same key waits here, then finds
+    # the first one's record (READ COMMITTED reads what committed meanwhile). SQLite needs
+    # nothing: the unit's transaction holds the write lock from its first statement.
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(scope[:16], 16) - 2**63})
 
 
 def _scope(key: str) -> str:

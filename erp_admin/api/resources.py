@@ -15,7 +15,7 @@ from flask import jsonify, make_response, request, url_for
 from sqlalchemy import bindparam, select
 
 from erp_admin.api.body import json_object
-from erp_admin.api.idempotency import IDEMPOTENCY_PARAM, idempotent
+from erp_admin.api.idempotency import IDEMPOTENCY_PARAM, run_idempotent
 from erp_admin.api.listing import ListSpec, list_response
 from erp_admin.api.registry import Body, Param, Reply, route
 from erp_admin.auth.access import current_principal, requires
@@ -165,14 +165,16 @@ def register_resource(api: ResourceAPI) -> None:
     @route(base, ["POST"], summary=f"Create a {api.singular}", tags=tags, params=(IDEMPOTENCY_PARAM,),
            body=Body(api.schema), errors=(400, 409, 413, 415, 422),
            responses={201: Reply(api.component, description="Created", headers=("Location", "ETag"))},
-           endpoint=f"{api.name}_create")
+           endpoint=f"{api.name}_create", commit=False)
     @requires(api.name, "create")
-    @idempotent
     def create_view():
-        obj = create_record(api.name, json_numbers(api.schema, json_object()), acting_user=current_principal())
-        response = record_response(api, obj, 201)
-        response.headers["Location"] = url_for(f".{api.name}_read", id=obj.id)
-        return response
+        def work():
+            obj = create_record(api.name, json_numbers(api.schema, json_object()), acting_user=current_principal())
+            response = record_response(api, obj, 201)
+            response.headers["Location"] = url_for(f".{api.name}_read", id=obj.id)
+            return response
+
+        return run_idempotent(work)
 
     def update_view(id: int):
         data = json_numbers(api.schema, json_object())

@@ -43,7 +43,8 @@ from erp_admin.models.base import utcnow
 from erp_admin.resources import resource as declared_resource
 from erp_admin.schemas import validate_record
 from erp_admin.services.errors import Conflict
-from erp_admin.services.records import generate_skus, integrity_conflict
+from erp_admin.services.records import integrity_conflict
+from erp_admin.services.skus import number_new_products
 
 # Rows per statement: large enough that statement overhead vanishes, small
 # enough for SQLite's bound-parameter limit and for progress reports.
@@ -232,11 +233,9 @@ def _complete(spec: _Spec, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _give_skus(rows: list[dict[str, Any]]) -> None:
-    missing = [row for row in rows if row["sku"] is None]
-    if missing:
-        reserved = {row["sku"] for row in rows if row["sku"] is not None}
-        for row, sku in zip(missing, generate_skus(len(missing), reserved)):
-            row["sku"] = sku
+    if any(row["sku"] is None for row in rows):
+        # Every row gets its id here: one executemany needs the same columns in each row.
+        number_new_products(rows, reserved={row["sku"] for row in rows if row["sku"] is not None})
 
 
 def _refuse_taken_keys(spec: _Spec, chunk: list[dict[str, Any]], start: int) -> None:

@@ -6,10 +6,9 @@ and flush, turning constraint violations into Conflict errors.
 """
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,6 +18,7 @@ from erp_admin.models import Product, User
 from erp_admin.resources import resource as declared_resource, resource_of
 from erp_admin.schemas import SECURITY_FIELDS, validate_record
 from erp_admin.services.errors import Conflict, PreconditionFailed
+from erp_admin.services.skus import number_new_products
 
 
 def create_record(resource: str, data: Any, *, acting_user: User | None = None):
@@ -30,7 +30,8 @@ def create_record(resource: str, data: Any, *, acting_user: User | None = None):
     cleaned = validate_record(declaration.schema, data, partial=False)
     obj = declaration.model()
     if resource == "products" and cleaned.get("sku") is None:
-        cleaned["sku"] = _next_sku()
+        cleaned["sku"] = None
+        number_new_products([cleaned])  # its id too: the SKU is P-<id>
     _check_unique(resource, cleaned)
     _apply(obj, cleaned)
     db.session.add(obj)
@@ -50,18 +51,6 @@ def update_record(obj, data: Any, *, acting_user: User | None = None, expected_v
     _apply(obj, changed)
     _flush(resource)
     return obj
-
-
-def generate_skus(count: int, reserved: frozenset[str] | set[str] = frozenset()) -> list[str]:
-    """Return count unused SKUs in the server's format, none in reserved (one query per 1000)."""
-    skus: list[str] = []
-    number = db.session.scalar(select(func.max(Product.id))) or 0
-    while len(skus) < count:
-        candidates = [f"P-{n:06d}" for n in range(number + 1, number + 1 + min(count - len(skus), 1000))]
-        number += len(candidates)
-        stored = set(db.session.scalars(select(Product.sku).where(Product.sku.in_(candidates))))
-        skus.extend(c for c in candidates if c not in stored and c not in reserved)
-    return skus
 
 
 def delete_record(obj, *, acting_user: User | None = None, expected_version: int | None = None) -> None:
@@ -150,14 +139,6 @@ def integrity_conflict(resource: str, exc: IntegrityError) -> Conflict:
     if field:
         return Conflict(f"A {declaration.entity} with this {field} already exists.", field=field)
     return Conflict("The change conflicts with the stored data.")
-
-
-def _next_sku() -> str:
-    number = (db.session.scalar(select(func.max(Product.id))) or 0) + 1
-    candidate = f"P-{number:06d}"
-    if db.session.scalar(select(Product.id).where(Product.sku == candidate)) is None:
-        return candidate
-    return f"P-{number:06d}-{secrets.token_hex(3).upper()}"
 
 
 def _resource_of(obj) -> str:
