@@ -42,8 +42,6 @@ class ResourceAPI:
     serialize: Callable[[Any], dict]
     component: str  # OpenAPI schema name, e.g. "Product"
     list_spec: ListSpec
-    # Called before an update with (obj, data, user); may raise ServiceError (the users' role rule).
-    check_update: Callable[[Any, dict, Any], None] | None = None
     extra_tags: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -184,8 +182,6 @@ def register_resource(api: ResourceAPI) -> None:
         def attempt():
             obj = get_record(api, id)
             version = expected_version(obj)
-            if api.check_update is not None:
-                api.check_update(obj, data, user)
             return update_record(obj, data, acting_user=user, expected_version=version)
 
         return record_response(api, unless_raced(attempt))

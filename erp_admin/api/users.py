@@ -1,24 +1,12 @@
 """Users under /api/users: list (search username/email/full_name; role, is_active filters) and CRUD.
 
-Only admins may change a role or an active flag; the services enforce the
-self-delete, self-deactivate and last-admin rules (409).
+The services enforce who may set a role or an active flag (the matrix's field
+grants) and the self-delete, self-deactivate and last-admin rules (409).
 """
 from erp_admin.api.listing import Filter, ListSpec
 from erp_admin.api.resources import ResourceAPI, register_resource
 from erp_admin.models import ROLES, User
 from erp_admin.schemas import UserSchema, serialize_user
-from erp_admin.services.errors import PermissionDenied
-
-ADMIN_ONLY_FIELDS = ("role", "is_active")
-
-
-def check_user_update(user: User, data: dict, acting_user) -> None:
-    """Refuse a role or active-flag change by anyone but an admin (the matrix already limits updates)."""
-    if acting_user is None or acting_user.role != "admin":
-        for name in ADMIN_ONLY_FIELDS:
-            if name in data and data[name] != getattr(user, name):
-                raise PermissionDenied(f"Only an admin may change {name}.", field=name)
-
 
 USERS = ResourceAPI(
     name="users", model=User, schema=UserSchema, serialize=serialize_user, component="User",
@@ -37,7 +25,6 @@ USERS = ResourceAPI(
         },
         tiebreak=User.id,
     ),
-    check_update=check_user_update,
 )
 
 register_resource(USERS)

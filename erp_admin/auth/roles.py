@@ -14,11 +14,23 @@ ROLE_MATRIX: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def grant(resource: str, permissions) -> None:
-    """Give resource its row of the matrix: {role: verbs} (resources.declare calls this)."""
+# resource -> field -> the roles that may set it, beyond the verb (a manager allowed to update
+# users must still not make anyone an admin). Filled from the declarations like the matrix.
+FIELD_GRANTS: dict[str, dict[str, tuple[str, ...]]] = {}
+
+
+def grant(resource: str, permissions, field_grants=None) -> None:
+    """Give resource its row of the matrix, {role: verbs}, and its field grants (resources.declare calls this)."""
     stats = ROLE_MATRIX.pop(STATS)
     ROLE_MATRIX[resource] = {role: tuple(verbs) for role, verbs in permissions.items()}
     ROLE_MATRIX[STATS] = stats  # stays last, as the contract lists it
+    FIELD_GRANTS[resource] = {name: tuple(roles) for name, roles in (field_grants or {}).items()}
+
+
+def may_set(role: str | None, resource: str, field: str) -> bool:
+    """Return True when role may give field of resource a value (fields without a grant: any role)."""
+    roles = FIELD_GRANTS.get(resource, {}).get(field)
+    return roles is None or role in roles
 
 
 def resources() -> tuple[str, ...]:

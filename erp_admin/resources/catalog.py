@@ -51,6 +51,7 @@ USERS = declare(Resource(
     sortable=("id", "username", "email", "full_name", "role", "is_active", "created_at", "last_login_at"),
     masked=frozenset({"password", "password_hash", "token_version"}),
     permissions={"user": (), "manager": ("read",), "admin": CRUD},
+    field_grants={"role": ("admin",), "is_active": ("admin",)},
 ))
 
 MOVEMENTS = declare(Resource(

@@ -25,7 +25,7 @@ class Resource:
     exact: CSV cells taken exactly from the record where the JSON shape rounds (price).
     audited: every create, update and delete leaves an audit entry; masked: fields the trail shows as ***.
     counted: PostgreSQL keeps the table's row count (migration 0006) for unfiltered lists.
-    permissions: role -> the verbs of the role matrix.
+    permissions: role -> the verbs of the role matrix; field_grants: field -> the only roles that may set it.
     component: the OpenAPI schema name of a record.
     """
 
@@ -46,6 +46,7 @@ class Resource:
     audited: bool = True
     masked: frozenset[str] = frozenset()
     counted: bool = False
+    field_grants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def writable(self) -> tuple[str, ...]:
@@ -74,7 +75,7 @@ def declare(declaration: Resource) -> Resource:
         raise ValueError(f"resource {declaration.name!r} is declared already")
     _REGISTRY[declaration.name] = declaration
     _BY_MODEL[declaration.model] = declaration
-    grant(declaration.name, declaration.permissions)
+    grant(declaration.name, declaration.permissions, declaration.field_grants)
     if declaration.audited:
         audit_model(declaration.model, declaration.entity, declaration.masked)
     return declaration

@@ -13,11 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from erp_admin.auth.passwords import hash_password
+from erp_admin.auth.roles import may_set
 from erp_admin.extensions import db
 from erp_admin.models import Product, User
 from erp_admin.resources import resource as declared_resource, resource_of
 from erp_admin.schemas import SECURITY_FIELDS, validate_record
-from erp_admin.services.errors import Conflict, PreconditionFailed
+from erp_admin.services.errors import Conflict, PermissionDenied, PreconditionFailed
 from erp_admin.services.skus import number_new_products
 
 
@@ -28,6 +29,9 @@ def create_record(resource: str, data: Any, *, acting_user: User | None = None):
     """
     declaration = declared_resource(resource)
     cleaned = validate_record(declaration.schema, data, partial=False)
+    defaults = declaration.schema.defaults()
+    _check_field_grants(resource, {k: v for k, v in cleaned.items() if k not in defaults or defaults[k] != v},
+                        acting_user)
     obj = declaration.model()
     if resource == "products" and cleaned.get("sku") is None:
         cleaned["sku"] = None
@@ -45,6 +49,7 @@ def update_record(obj, data: Any, *, acting_user: User | None = None, expected_v
     check_version(obj, expected_version)
     cleaned = validate_record(declared_resource(resource).schema, data, partial=True)
     changed = {k: v for k, v in cleaned.items() if k == "password" or getattr(obj, k) != v}
+    _check_field_grants(resource, changed, acting_user)
     if isinstance(obj, User):
         _check_user_update(obj, changed, acting_user)
     _check_unique(resource, changed, exclude_id=obj.id)
@@ -83,6 +88,15 @@ def _apply(obj, cleaned: dict[str, Any]) -> None:
     if isinstance(obj, User) and obj.id is not None and SECURITY_FIELDS & cleaned.keys():
         # Tokens and sessions issued before this change stop working at once.
         obj.token_version = (obj.token_version or 0) + 1
+
+
+def _check_field_grants(resource: str, values: dict[str, Any], acting_user) -> None:
+    """Refuse values for fields the acting user's role may not set (the matrix's field grants)."""
+    if acting_user is None:  # the CLI and the shell act as the operator
+        return
+    for name in values:
+        if not may_set(acting_user.role, resource, name):
+            raise PermissionDenied(f"Your role ({acting_user.role}) may not set {name}.", field=name)
 
 
 def _check_user_update(user: User, changed: dict[str, Any], acting_user: User | None) -> None:

@@ -133,3 +133,19 @@ def test_stale_user_edit_overwrites_nothing(app, signed_in, make_user):
     html = _edit(admin, before, full_name="Mine").get_data(as_text=True)
     assert "changed by someone else" in html
     assert get_user(app, "target").full_name == "Meanwhile"
+
+
+def test_a_manager_allowed_to_edit_users_still_cannot_grant_roles(app, signed_in, make_user, monkeypatch):
+    """The field grant lives in the matrix and the services, so the panel keeps it as the API does."""
+    from erp_admin.auth import roles
+
+    monkeypatch.setitem(roles.ROLE_MATRIX, "users", {"user": (), "manager": ("read", "update"),
+                                                      "admin": ("read", "create", "update", "delete")})
+    manager = signed_in("manager")
+    make_user("target", role="user")
+    target = get_user(app, "target")
+    html = _edit(manager, target, role="admin").get_data(as_text=True)
+    assert "may not set role" in html
+    assert get_user(app, "target").role == "user"
+    _edit(manager, get_user(app, "target"), full_name="Renamed")
+    assert get_user(app, "target").full_name == "Renamed"
