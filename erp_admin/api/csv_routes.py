@@ -1,4 +1,4 @@
-"""CSV import and export under /api/<products|customers>/{import,export}: the csvio core spoken over HTTP.
+"""CSV import and export under /api/<resource>/{import,export}: the csvio core spoken over HTTP.
 
 Imports take the file as the raw body (`text/csv`) or as the multipart field
 `file`; `?dry_run=true` only reports. Exports stream the list's selection
@@ -10,10 +10,8 @@ from flask import current_app, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from erp_admin.api.customers import CUSTOMERS
 from erp_admin.api.errors import problem
 from erp_admin.api.listing import BOOLEANS, filter_and_sort
-from erp_admin.api.products import PRODUCTS
 from erp_admin.api.registry import Body, Param, Reply, route
 from erp_admin.api.resources import ResourceAPI
 from erp_admin.auth.access import current_principal, requires
@@ -114,6 +112,3 @@ def register_csv_routes(api: ResourceAPI) -> None:
     def export_view():
         return csv_download(api.name, filter_and_sort(select(api.model), api.list_spec))
 
-
-register_csv_routes(PRODUCTS)
-register_csv_routes(CUSTOMERS)

@@ -13,7 +13,7 @@ from flask import jsonify
 from erp_admin.api.body import json_object
 from erp_admin.api.idempotency import IDEMPOTENCY_PARAM, run_idempotent
 from erp_admin.api.listing import paginated, paging_headers, parse_page
-from erp_admin.api.products import PRODUCTS
+from erp_admin.api.records import RECORD_APIS
 from erp_admin.api.registry import Body, Param, Reply, component, route
 from erp_admin.api.resources import ID_PARAM, get_record, record_response
 from erp_admin.auth.access import requires
@@ -67,6 +67,9 @@ def _adjustment() -> tuple[int, str]:
     if isinstance(delta, float) and delta.is_integer() and abs(delta) <= INT32_MAX:
         delta = int(delta)  # JSON has one number type: 2.0 is the integer 2
     return delta, data["reason"]
+
+
+PRODUCTS = RECORD_APIS["products"]
 
 
 @route("/products/<int:id>/adjust-stock", ["POST"], summary="Adjust a product's stock (with a ledger movement)",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from erp_admin.models import AuditEntry, Customer, Product, StockMovement, User
+from erp_admin.models import ROLES, AuditEntry, Customer, Product, StockMovement, User
 from erp_admin.resources.declaration import Resource, declare
 from erp_admin.schemas import (
     CUSTOMER_FIELDS, PRODUCT_FIELDS, USER_FIELDS, CustomerSchema, ProductSchema, UserSchema, serialize_customer,
@@ -27,6 +27,7 @@ PRODUCTS = declare(Resource(
     unique=("sku",), import_key="sku",
     search=("sku", "name", "category"),
     sortable=("id", "sku", "name", "category", "price", "quantity", "reorder_level", "created_at", "updated_at"),
+    filters={"category": "string", "low_stock": "boolean"},
     exact={"price": lambda p: Decimal(p.price)},
     counted=True,
     permissions=_everyone(CRUD + ("adjust_stock", "import", "export")),
@@ -49,6 +50,7 @@ USERS = declare(Resource(
     unique=("username", "email"),
     search=("username", "email", "full_name"),
     sortable=("id", "username", "email", "full_name", "role", "is_active", "created_at", "last_login_at"),
+    filters={"role": ROLES, "is_active": "boolean"},
     masked=frozenset({"password", "password_hash", "token_version"}),
     permissions={"user": (), "manager": ("read",), "admin": CRUD},
     field_grants={"role": ("admin",), "is_active": ("admin",)},

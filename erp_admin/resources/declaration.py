@@ -22,6 +22,7 @@ class Resource:
     unique: columns a second record may not repeat (a violation is a 409 naming the field).
     import_key: the unique column that says which stored record an imported row updates (None: no CSV).
     search: the columns `q` searches; sortable: fields a list may sort by.
+    filters: field -> "string" (exact), "boolean" (true/false) or a tuple of the values allowed.
     exact: CSV cells taken exactly from the record where the JSON shape rounds (price).
     audited: every create, update and delete leaves an audit entry; masked: fields the trail shows as ***.
     counted: PostgreSQL keeps the table's row count (migration 0006) for unfiltered lists.
@@ -42,6 +43,7 @@ class Resource:
     import_key: str | None = None
     search: tuple[str, ...] = ()
     sortable: tuple[str, ...] = ()
+    filters: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
     exact: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
     audited: bool = True
     masked: frozenset[str] = frozenset()
