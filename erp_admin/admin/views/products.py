@@ -118,8 +118,7 @@ class ProductView(CsvViewMixin, RecordView):
     def adjust_view(self):
         """Add or remove stock with a reason, through the same rule as the API."""
         return_url = return_target() or self.get_url(".index_view")
-        product_id = request.args.get("id", "")
-        product = db.session.get(Product, int(product_id)) if product_id.isdigit() and len(product_id) < 12 else None
+        product = self.get_one(request.args.get("id", ""))
         if product is None:
             abort(404)
         form = AdjustStockForm(request.form if request.method == "POST" else None)
