@@ -27,6 +27,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import delete, select
 
+from erp_admin.admin.records import link_args
 from erp_admin.csvio import ImportRejected, import_csv
 from erp_admin.csvio.download import csv_download
 from erp_admin.csvio.progress import (ProgressReporter, ProgressUnavailable, estimate_rows, is_progress_id,
@@ -177,6 +178,10 @@ class CsvViewMixin:
         if state is None:  # unknown, expired, malformed, or another user's
             return jsonify(error="no such import in progress"), 404
         return jsonify(state)
+
+    def export_url(self) -> str:
+        """The list's Export link: the page's search, filters and sort, and nothing url_for would misread."""
+        return self.get_url(".export", export_type="csv", **link_args(request.args))
 
     @expose("/export/<export_type>/")
     def export(self, export_type):

@@ -7,7 +7,9 @@ refused ("changed meanwhile") and nothing is overwritten.
 """
 from __future__ import annotations
 
+import copy
 import re
+from functools import cache
 
 from flask import current_app, flash, g, request
 from flask_admin import expose
@@ -19,6 +21,7 @@ from sqlalchemy import func, select
 from wtforms import HiddenField
 
 from erp_admin.extensions import db
+from erp_admin.models.ranges import fits_column
 from erp_admin.schemas import ValidationFailed
 from erp_admin.search import SEARCH_COLUMNS, escape_like, indexed_matches, search_clause
 from erp_admin.services.errors import PreconditionFailed, ServiceError
@@ -39,6 +42,46 @@ def to_int(value):
     if isinstance(value, str) and INTEGER.match(value):
         return int(value)
     return value
+
+
+def link_args(args) -> dict:
+    """The query arguments a panel link may carry over from args.
+
+    Flask-Admin 2.2.1 passes a list's unknown query arguments on to url_for
+    (view_args.extra_args, and our Export link): `endpoint=` or a route's own
+    argument (`export_type=`) collide with url_for's parameters (a TypeError,
+    a 500), and `_external=1` or `_scheme=` make links absolute from the Host header.
+    """
+    routes = {name for rule in current_app.url_map.iter_rules() for name in rule.arguments}
+    return {name: value for name, value in args.items()
+            if not name.startswith("_") and name not in ("endpoint", "self") and name not in routes}
+
+
+class ColumnCheckedFilter:
+    """A filter whose value must fit its column's type (see models.ranges); one that does not is invalid."""
+
+    def validate(self, value) -> bool:
+        if not super().validate(value):
+            return False
+        try:
+            cleaned = self.clean(value)
+        except (ValueError, TypeError, OverflowError):
+            return False
+        return fits_column(self.column, cleaned)
+
+
+@cache
+def _column_checked(cls: type) -> type:
+    return type(cls.__name__, (ColumnCheckedFilter, cls), {"__module__": cls.__module__, "__doc__": cls.__doc__})
+
+
+def column_checked(flt):
+    """A copy of a Flask-Admin SQLAlchemy filter that refuses values its column cannot hold."""
+    if isinstance(flt, ColumnCheckedFilter) or getattr(flt, "column", None) is None:
+        return flt
+    checked = copy.copy(flt)
+    checked.__class__ = _column_checked(type(flt))
+    return checked
 
 
 def version_field():
@@ -79,6 +122,18 @@ class RecordView(SecuredModelMixin, ModelView):
 
     # Form field name -> converter applied before validation.
     converters: dict = {}
+
+    def get_filters(self):
+        # Every filter of every list checks its value against its column, so a huge
+        # number is "Invalid Filter Value" (flashed, filter ignored) and never a 500.
+        filters = super().get_filters()
+        return [column_checked(flt) for flt in filters] if filters else filters
+
+    def _get_list_extra_args(self):
+        # Flask-Admin 2.2.1 internals: unknown query arguments go on to url_for; keep the harmless ones.
+        view_args = super()._get_list_extra_args()
+        view_args.extra_args = link_args(view_args.extra_args)
+        return view_args
 
     def get_list_row_actions(self):
         # Flask-Admin's View / Edit / Delete, written without a macro per row (admin/widgets.py).
@@ -165,17 +220,22 @@ class RecordView(SecuredModelMixin, ModelView):
             self.after_model_delete(model)
         return bool(ok)
 
-    def get_one(self, id):
+    def record_id(self, text) -> int | None:
+        """text as an id this model's id column can hold, else None (no such record can exist)."""
         # Ids arrive as text; PostgreSQL will not compare an integer column with text.
-        text = str(id)
-        if not text.isdigit() or len(text) > 18:
+        text = str(text)
+        if not text.isdigit() or len(text) > 20 or not fits_column(self.model.id, int(text)):
             return None
-        return db.session.get(self.model, int(text))
+        return int(text)
+
+    def get_one(self, id):
+        record_id = self.record_id(id)
+        return db.session.get(self.model, record_id) if record_id is not None else None
 
     @action("delete", "Delete", "Are you sure you want to delete the selected records?")
     def action_delete(self, ids):
         """Bulk delete, one record at a time through the services (so every rule applies)."""
-        wanted = [int(i) for i in ids if str(i).isdigit() and len(str(i)) <= 18]
+        wanted = [i for i in map(self.record_id, ids) if i is not None]
         models = db.session.scalars(select(self.model).where(self.model.id.in_(wanted))).all() if wanted else []
         deleted = sum(1 for model in models if self.delete_model(model))
         if deleted:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from flask import has_request_context, render_template, request
 from flask_admin import AdminIndexView
 from flask_login import current_user
+from werkzeug.datastructures import ImmutableMultiDict
 
+from erp_admin.admin.login import safe_next
 from erp_admin.auth.roles import can
 from erp_admin.extensions import login_manager
 
@@ -29,6 +31,9 @@ ENDPOINT_VERBS = {
 }
 # Bulk actions -> verb. An action missing here is refused (fail closed).
 ACTION_VERBS = {"delete": "delete"}
+# The parameter that carries a view's return address. Flask-Admin 2.2.1's model views read it
+# with flask_admin.helpers.get_redirect_target(param_name="url") (pinned by tests/admin/test_return_urls.py).
+RETURN_PARAM = "url"
 
 
 def current_role() -> str | None:
@@ -41,6 +46,29 @@ def current_role() -> str | None:
 def allowed(resource: str, verb: str) -> bool:
     """True when the signed-in user may perform verb on resource."""
     return can(current_role(), resource, verb)
+
+
+def return_target() -> str | None:
+    """The request's return address when it is a path on this site (the login's safe_next), else None."""
+    return safe_next(request.values.get(RETURN_PARAM))
+
+
+def drop_off_site_return_address() -> None:
+    """Take a return address that is not a path on this site out of the request.
+
+    Flask-Admin's views read `url=` themselves (after a save, on cancel, for a
+    missing record) and its own check lets `http:evil.example` through; with the
+    value gone, every view falls back to its list, as the login falls back to home.
+    """
+    cleaned = False
+    for source in ("args", "form"):
+        params = getattr(request, source)
+        if any(safe_next(value) is None for value in params.getlist(RETURN_PARAM)):
+            kept = [(key, value) for key, value in params.items(multi=True) if key != RETURN_PARAM]
+            setattr(request, source, ImmutableMultiDict(kept))  # werkzeug's cached properties are settable
+            cleaned = True
+    if cleaned:
+        request.__dict__.pop("values", None)  # rebuilt from the cleaned args and form when next read
 
 
 def forbidden(view=None):
@@ -77,6 +105,7 @@ class SecuredViewMixin:
         verb = self.verb_for(name)
         if verb is None or not allowed(self.resource, "read") or not allowed(self.resource, verb):
             return forbidden(self)
+        drop_off_site_return_address()
         return None
 
     def inaccessible_callback(self, name, **kwargs):

@@ -5,7 +5,6 @@ from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterLike
 from flask_admin.form import BaseForm
-from flask_admin.helpers import get_redirect_target
 from flask_admin.model import filters as base_filters
 from flask_login import current_user
 from markupsafe import Markup
@@ -14,7 +13,7 @@ from wtforms import StringField, TextAreaField
 from erp_admin.admin.csv_views import CSV_ENDPOINT_VERBS, CsvViewMixin
 from erp_admin.admin.formatting import money, when
 from erp_admin.admin.records import RecordView, badge, put_errors_on_form, to_int, version_field
-from erp_admin.admin.security import allowed
+from erp_admin.admin.security import allowed, return_target
 from erp_admin.admin.widgets import FastEndpointRowAction
 from erp_admin.extensions import db
 from erp_admin.inventory.stock import adjust_stock
@@ -119,9 +118,8 @@ class ProductView(CsvViewMixin, RecordView):
     @expose("/adjust/", methods=("GET", "POST"))
     def adjust_view(self):
         """Add or remove stock with a reason, through the same rule as the API."""
-        return_url = get_redirect_target() or self.get_url(".index_view")
-        product_id = request.args.get("id", "")
-        product = db.session.get(Product, int(product_id)) if product_id.isdigit() and len(product_id) < 12 else None
+        return_url = return_target() or self.get_url(".index_view")
+        product = self.get_one(request.args.get("id", ""))
         if product is None:
             abort(404)
         form = AdjustStockForm(request.form if request.method == "POST" else None)
