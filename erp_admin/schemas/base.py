@@ -33,6 +33,12 @@ class RecordSchema(BaseModel):
     not_nullable: ClassVar[frozenset[str]] = frozenset()
     # ... except these on create, where null asks for the default (a generated SKU).
     nullable_on_create: ClassVar[frozenset[str]] = frozenset()
+    # The JSON shape: every field a response carries, in the contract's order ...
+    shape: ClassVar[tuple[str, ...]] = ()
+    # ... of which these the server sets, with their types (sent back, they are ignored) ...
+    read_only: ClassVar[dict[str, Any]] = {}
+    # ... and these writable fields are never in it (a password).
+    write_only: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def adapter(cls, name: str) -> TypeAdapter:
