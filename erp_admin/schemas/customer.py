@@ -5,7 +5,7 @@ from typing import Any
 
 from erp_admin.models import Customer
 from erp_admin.schemas.base import RecordSchema
-from erp_admin.schemas.fields import Email, Id, Timestamp, Version, optional_text, text
+from erp_admin.schemas.fields import Email, optional_text, text
 from erp_admin.schemas.serialize import iso
 
 CUSTOMER_FIELDS = ("id", "name", "email", "phone", "company", "address", "created_at", "updated_at", "version")
@@ -14,8 +14,6 @@ CUSTOMER_FIELDS = ("id", "name", "email", "phone", "company", "address", "create
 class CustomerSchema(RecordSchema):
     required_on_create = frozenset({"name", "email"})
     not_nullable = frozenset({"name", "email"})
-    shape = CUSTOMER_FIELDS
-    read_only = {"id": Id, "created_at": Timestamp, "updated_at": Timestamp, "version": Version}
 
     name: text(100, min_length=1)
     email: Email

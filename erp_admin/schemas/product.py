@@ -5,7 +5,7 @@ from typing import Any
 
 from erp_admin.models import Product
 from erp_admin.schemas.base import RecordSchema
-from erp_admin.schemas.fields import Count, Id, Price, Sku, Timestamp, Version, optional_text, text
+from erp_admin.schemas.fields import Count, Price, Sku, optional_text, text
 from erp_admin.schemas.serialize import iso
 
 # The contract's field order; CSV exports use it for their header.
@@ -19,8 +19,6 @@ class ProductSchema(RecordSchema):
     required_on_create = frozenset({"name", "price"})
     not_nullable = frozenset({"sku", "name", "price", "quantity", "reorder_level"})
     nullable_on_create = frozenset({"sku"})
-    shape = PRODUCT_FIELDS
-    read_only = {"id": Id, "low_stock": bool, "created_at": Timestamp, "updated_at": Timestamp, "version": Version}
 
     sku: Sku | None = None  # None on create: the server generates one
     name: text(100, min_length=1)

@@ -5,9 +5,7 @@ from typing import Any
 
 from erp_admin.models import User
 from erp_admin.schemas.base import RecordSchema
-from erp_admin.schemas.fields import (
-    Email, Id, Password, Role, StrictBool, Timestamp, Username, Version, optional_text,
-)
+from erp_admin.schemas.fields import Email, Password, Role, StrictBool, Username, optional_text
 from erp_admin.schemas.serialize import iso
 
 USER_FIELDS = ("id", "username", "email", "full_name", "role", "is_active", "created_at", "last_login_at", "version")
@@ -18,9 +16,6 @@ SECURITY_FIELDS = frozenset({"password", "role", "is_active"})
 class UserSchema(RecordSchema):
     required_on_create = frozenset({"username", "email", "password"})
     not_nullable = frozenset({"username", "email", "password", "role", "is_active"})
-    shape = USER_FIELDS
-    read_only = {"id": Id, "created_at": Timestamp, "last_login_at": Timestamp | None, "version": Version}
-    write_only = frozenset({"password"})
 
     username: Username
     email: Email

@@ -178,7 +178,7 @@ def test_create_requireds_match_the_api(client, admin_headers):
 
 
 def test_read_schemas_type_every_property_and_mark_read_only_ones(client):
-    from erp_admin.api.openapi import RECORD_SCHEMAS
+    from erp_admin.api.openapi import RECORD_SCHEMAS, SHAPES
     from erp_admin.schemas import READ_ONLY_FIELDS
 
     doc = client.get("/api/openapi.json").get_json()
@@ -192,7 +192,8 @@ def test_read_schemas_type_every_property_and_mark_read_only_ones(client):
         props = schemas[name]["properties"]
         assert "password" not in props
         read_only = {f for f, p in props.items() if p.get("readOnly")}
-        assert read_only == set(props) & READ_ONLY_FIELDS == set(model.read_only), name
+        assert list(props) == list(SHAPES[name]) and read_only == set(props) & READ_ONLY_FIELDS, name
+        assert {"id", "version", "created_at"} <= read_only, name
         for field in model.not_nullable & set(props):
             assert not _allows_null(props[field]), (name, field)
     assert _allows_null(schemas["User"]["properties"]["last_login_at"])
