@@ -33,7 +33,12 @@ AUDIT_ENTRY = component("AuditEntry", {
         "action": {"type": "string", "enum": list(ACTIONS)},
         "entity": {"type": "string", "enum": list(ENTITIES)},
         "entity_id": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
-        "changes": {"type": "object", "description": "{field: [old, new]}, secrets masked."},
+        "changes": {
+            "type": "object",
+            "description": "{field: [old, new]}, secrets masked (null: no value before, or none after).",
+            "additionalProperties": {"type": "array", "prefixItems": [{"description": "old"}, {"description": "new"}],
+                                     "items": False, "minItems": 2, "maxItems": 2},
+        },
     },
     "required": ["id", "at", "user", "channel", "action", "entity", "entity_id", "changes"],
     "additionalProperties": False,

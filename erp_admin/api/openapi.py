@@ -1,8 +1,14 @@
 """The OpenAPI 3.1 document, generated from the route registry and the validating schemas.
 
-Request bodies are the JSON schemas of the same pydantic RecordSchema models
-that `validate_record` uses; responses come from each route's declaration;
-every error is the problem schema. Nothing here is a hand-kept copy.
+Each record resource is declared once in schemas/: its pydantic RecordSchema
+(the writable fields with their rules), its shape (the fields a response
+carries) and the types of the fields the server sets (READ_ONLY_TYPES).
+Every verb's schema derives from those declarations: the create body
+(required fields required, defaults documented), the update body (the same
+fields, every one optional, no default: a default tells a generated client to
+send it) and the record as returned (every field typed, the read-only ones
+marked, null only where it can be). Responses come from each route's
+declaration; every error is the problem schema.
 """
 from __future__ import annotations
 
@@ -12,26 +18,22 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import current_app, jsonify
+from pydantic import TypeAdapter
 
 from erp_admin.api.registry import COMPONENTS, ROUTES, Body, Reply, RouteSpec, route
-from erp_admin.auth.roles import resources
-from erp_admin.schemas import CustomerSchema, ProductSchema, READ_ONLY_FIELDS, RecordSchema, UserSchema
+from erp_admin.auth.roles import ROLE_MATRIX, resources
+from erp_admin.resources import writable_resources
+from erp_admin.schemas import READ_ONLY_FIELDS, RecordSchema
+from erp_admin.schemas.base import READ_ONLY_TYPES
 
 OPENAPI_VERSION = "3.1.0"
 REF = "#/components/schemas/"
-RECORD_SCHEMAS: dict[str, type[RecordSchema]] = {"Product": ProductSchema, "Customer": CustomerSchema, "User": UserSchema}
-WRITE_ONLY = {"password"}
-# Read-only fields of each shape, typed as the serialisers produce them.
-_TIMESTAMP = {"type": "string", "format": "date-time"}
-READ_ONLY_SHAPES = {
-    "Product": {"id": {"type": "integer"}, "low_stock": {"type": "boolean"}, "created_at": _TIMESTAMP,
-                "updated_at": _TIMESTAMP, "version": {"type": "integer"}},
-    "Customer": {"id": {"type": "integer"}, "created_at": _TIMESTAMP, "updated_at": _TIMESTAMP,
-                 "version": {"type": "integer"}},
-    "User": {"id": {"type": "integer"}, "created_at": _TIMESTAMP,
-             "last_login_at": {"anyOf": [_TIMESTAMP, {"type": "null"}]}, "version": {"type": "integer"}},
-}
-FIELD_ORDER = {}  # filled lazily from the schemas package (the contract's field order)
+BODY_REF = "#/components/requestBodies/"
+# From the resource declarations: each record's schema and its JSON shape (the contract's field order).
+# Its read-only fields are those of READ_ONLY_FIELDS, its write-only ones the schema's fields the shape
+# leaves out (a password).
+RECORD_SCHEMAS: dict[str, type[RecordSchema]] = {r.component: r.schema for r in writable_resources()}
+SHAPES: dict[str, tuple[str, ...]] = {r.component: r.fields for r in writable_resources()}
 
 PROBLEM = {
     "type": "object",
@@ -63,16 +65,8 @@ HEADERS = {
 }
 
 
-def _field_order() -> dict[str, tuple[str, ...]]:
-    if not FIELD_ORDER:
-        from erp_admin.schemas import CUSTOMER_FIELDS, PRODUCT_FIELDS, USER_FIELDS
-
-        FIELD_ORDER.update({"Product": PRODUCT_FIELDS, "Customer": CUSTOMER_FIELDS, "User": USER_FIELDS})
-    return FIELD_ORDER
-
-
 def _clean(schema: dict) -> dict:
-    """Drop pydantic's titles and defaults (noise in the document)."""
+    """Drop pydantic's titles (noise in the document)."""
     schema = {k: v for k, v in schema.items() if k not in ("title",)}
     if "anyOf" in schema:
         schema["anyOf"] = [_clean(s) for s in schema["anyOf"]]
@@ -108,77 +102,112 @@ def _metadata(model: type[RecordSchema], name: str) -> list:
     return found
 
 
-def request_schema(model: type[RecordSchema], *, partial: bool) -> dict:
-    """The JSON schema of a create (partial=False) or update body of model."""
+def _non_null(prop: dict) -> dict:
+    """prop without its null branch (a field that may be omitted but never null)."""
+    if "anyOf" not in prop:
+        return prop
+    branches = [b for b in prop["anyOf"] if b.get("type") != "null"]
+    rest = {k: v for k, v in prop.items() if k != "anyOf" and (k, v) != ("default", None)}
+    return {**rest, **branches[0]} if len(branches) == 1 else {**rest, "anyOf": branches}
+
+
+def request_schema(model_name: str, *, partial: bool) -> dict:
+    """The JSON schema of a create body (partial=False) or of an update body (every field optional, no default)."""
+    model = RECORD_SCHEMAS[model_name]
     source = model.model_json_schema(mode="validation")
-    properties = {name: _text_rules(model, name, _clean(prop)) for name, prop in source["properties"].items()}
-    for name in model.not_nullable:
-        # validate_record refuses null for these (on create too, except nullable_on_create).
-        if (partial or name not in model.nullable_on_create) and "anyOf" in properties[name]:
-            non_null = [b for b in properties[name]["anyOf"] if b.get("type") != "null"]
-            rest = {k: v for k, v in properties[name].items() if k != "anyOf" and (k, v) != ("default", None)}
-            properties[name] = {**rest, **non_null[0]} if len(non_null) == 1 else {**rest, "anyOf": non_null}
-    for name in READ_ONLY_FIELDS:
-        properties[name] = {"readOnly": True, "description": "Read-only: ignored when sent."}
-    schema = {"type": "object", "properties": properties, "additionalProperties": False}
-    required = sorted(model.required_on_create)
-    if not partial and required:
-        schema["required"] = required
+    properties = {}
+    for name, prop in source["properties"].items():
+        prop = _text_rules(model, name, _clean(prop))
+        if name in model.not_nullable and (partial or name not in model.nullable_on_create):
+            prop = _non_null(prop)  # validate_record refuses null for these
+        if partial:
+            prop.pop("default", None)
+        elif name in model.nullable_on_create:
+            prop["description"] = "Generated by the server when missing or null."
+        if name not in SHAPES[model_name]:
+            prop["writeOnly"] = True
+        properties[name] = prop
+    read_only = ", ".join(f for f in SHAPES[model_name] if f in READ_ONLY_FIELDS)
+    schema = {
+        "type": "object",
+        "description": f"Read-only fields sent back ({read_only}) are ignored; any other field is a 422.",
+        "properties": properties,
+        "additionalProperties": False,
+    }
     if not partial:
-        for name in model.nullable_on_create:
-            properties[name]["description"] = "Generated by the server when missing or null."
+        schema["required"] = sorted(model.required_on_create)
     return schema
 
 
+def request_body(name: str, *, partial: bool) -> dict:
+    """The request body component of a create or an update.
+
+    A request body, not a schema component: openapi-typescript (by default) types a
+    property with a default as always present, except inside a request body.
+    """
+    what = "The fields to change; omitted fields keep their values." if partial else "The new record."
+    return {"description": what, "required": True,
+            "content": {"application/json": {"schema": request_schema(name, partial=partial)}}}
+
+
 def response_schema(name: str) -> dict:
-    """The JSON schema of a record as the API returns it (every field, read-only ones included)."""
+    """The JSON schema of a record as the API returns it: every field typed, read-only ones marked."""
     model = RECORD_SCHEMAS[name]
-    source = model.model_json_schema(mode="validation")["properties"]
+    writable = model.model_json_schema(mode="serialization")["properties"]
     props: dict[str, Any] = {}
-    for field in _field_order()[name]:
-        if field in READ_ONLY_SHAPES[name]:
-            props[field] = READ_ONLY_SHAPES[name][field]
-            continue
-        prop = {k: v for k, v in _clean(source[field]).items() if k not in ("default", "multipleOf")}
-        if field not in model.not_nullable or "anyOf" not in prop:
-            props[field] = prop
-        else:  # never null once stored (a generated SKU)
-            props[field] = next(s for s in prop["anyOf"] if s.get("type") != "null")
+    for field in SHAPES[name]:
+        if field in READ_ONLY_FIELDS:
+            prop = {**_clean(TypeAdapter(READ_ONLY_TYPES[field]).json_schema(mode="serialization")), "readOnly": True}
+        else:
+            prop = {k: v for k, v in _clean(writable[field]).items() if k not in ("default", "multipleOf")}
+            if field in model.not_nullable:  # never null once stored (a generated SKU)
+                prop = _non_null(prop)
+        props[field] = prop
     return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+def permissions_schema() -> dict:
+    """`permissions` of /auth/me: every resource of the role matrix, each a list of the verbs it knows."""
+    props = {}
+    for resource in resources():
+        verbs = list(dict.fromkeys(v for role_verbs in ROLE_MATRIX[resource].values() for v in role_verbs))
+        props[resource] = {"type": "array", "uniqueItems": True, "items": {"type": "string", "enum": verbs}}
+    return {"type": "object", "description": "What the role may do, from the role matrix (empty: nothing).",
+            "properties": props, "required": list(resources()), "additionalProperties": False}
 
 
 def components() -> dict:
     """Every schema the paths refer to."""
     schemas: dict[str, Any] = {"Problem": PROBLEM}
-    for name, model in RECORD_SCHEMAS.items():
+    for name in RECORD_SCHEMAS:
         schemas[name] = response_schema(name)
-        schemas[f"{name}Create"] = request_schema(model, partial=False)
-        schemas[f"{name}Update"] = request_schema(model, partial=True)
     user_ref = {"$ref": REF + "User"}
     token = {"access_token": {"type": "string"}, "token_type": {"type": "string", "enum": ["bearer"]},
-             "expires_in": {"type": "integer"}}
+             "expires_in": {"type": "integer", "description": "Seconds until the access token expires."}}
     schemas["AccessToken"] = {"type": "object", "properties": token, "required": list(token)}
     schemas["TokenPair"] = {
         "type": "object",
         "properties": {**token, "refresh_token": {"type": "string"}, "user": user_ref},
         "required": [*token, "refresh_token", "user"],
     }
-    verbs = {"type": "array", "items": {"type": "string"}}
     me = copy.deepcopy(schemas["User"])
-    me["properties"]["permissions"] = {"type": "object", "properties": {r: verbs for r in resources()},
-                                       "required": list(resources())}
+    me["properties"]["permissions"] = permissions_schema()
     me["required"] = [*me["required"], "permissions"]
     schemas["Me"] = me
-    counts = {k: {"type": "integer", "minimum": 0} for k in ("products", "customers", "users", "low_stock")}
-    schemas["Stats"] = {
-        "type": "object",
-        "properties": {**counts, "inventory_value": {"type": "number", "minimum": 0}},
-        "required": ["products", "customers", "users", "inventory_value", "low_stock"],
-    }
+    count = {"type": "integer", "minimum": 0}
+    stats = {"products": count, "customers": count, "users": count,
+             "inventory_value": {"type": "number", "minimum": 0}, "low_stock": count}
+    schemas["Stats"] = {"type": "object", "properties": stats, "required": list(stats)}
     schemas["Health"] = {"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}},
                          "required": ["status"]}
     schemas.update(copy.deepcopy(COMPONENTS))
     return schemas
+
+
+def request_bodies() -> dict:
+    """The create and update body of every record resource."""
+    return {f"{name}{verb}": request_body(name, partial=verb == "Update")
+            for name in RECORD_SCHEMAS for verb in ("Create", "Update")}
 
 
 def _schema_ref(schema: Any) -> Any:
@@ -192,9 +221,8 @@ def _schema_ref(schema: Any) -> Any:
 def _body(body: Body) -> dict:
     if isinstance(body.schema, type) and issubclass(body.schema, RecordSchema):
         name = next(n for n, m in RECORD_SCHEMAS.items() if m is body.schema)
-        schema = {"$ref": REF + name + ("Update" if body.partial else "Create")}
-    else:
-        schema = copy.deepcopy(body.schema)
+        return {"$ref": BODY_REF + name + ("Update" if body.partial else "Create")}
+    schema = copy.deepcopy(body.schema)
     content = {media: {"schema": schema} for media in body.media_types}
     content.update({media: {"schema": copy.deepcopy(extra)} for media, extra in body.per_media.items()})
     doc = {"required": body.required, "content": content}
@@ -291,6 +319,7 @@ def build_document() -> dict:
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": components(),
+            "requestBodies": request_bodies(),
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
         "security": [{"bearerAuth": []}],

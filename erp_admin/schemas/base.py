@@ -11,8 +11,15 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from erp_admin.schemas.fields import Id, Timestamp, Version
+
+# The fields the server sets, with their types (the OpenAPI document's read shapes).
+READ_ONLY_TYPES: dict[str, Any] = {
+    "id": Id, "version": Version, "created_at": Timestamp, "updated_at": Timestamp,
+    "low_stock": bool, "last_login_at": Timestamp | None,
+}
 # Sent back by grids that PUT the row they read: ignored, never stored.
-READ_ONLY_FIELDS = frozenset({"id", "version", "created_at", "updated_at", "low_stock", "last_login_at"})
+READ_ONLY_FIELDS = frozenset(READ_ONLY_TYPES)
 
 
 class ValidationFailed(Exception):

@@ -1,6 +1,7 @@
 """Field types with their validation rules, shared by every resource schema."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
@@ -86,3 +87,7 @@ Count = Annotated[int, Field(strict=True, ge=0, le=INT32_MAX)]
 Password = Annotated[str, StringConstraints(strict=True, min_length=8, max_length=256), BeforeValidator(_no_nul)]
 Role = Literal["admin", "manager", "user"]
 StrictBool = Annotated[bool, Field(strict=True)]
+# Types of the read-only fields the server sets (RecordSchema.read_only).
+Id = Annotated[int, Field(ge=1, le=INT32_MAX)]
+Version = Annotated[int, Field(ge=1)]
+Timestamp = datetime  # sent as ISO 8601 UTC with a Z suffix (serialize.iso)
