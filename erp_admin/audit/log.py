@@ -42,6 +42,11 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
+def diff(stored, values: dict[str, Any]) -> dict[str, list]:
+    """{field: [old, new]} for the values that differ from stored's attributes: the one "what changed"."""
+    return {name: [old, new] for name, new in values.items() if (old := getattr(stored, name)) != new}
+
+
 def logged_changes(changes: dict[str, Any] | None) -> dict[str, Any]:
     """Return changes as an audit entry stores them: JSON-safe values (json_value), secrets masked."""
     return mask({k: [json_value(x) for x in v] if isinstance(v, (list, tuple)) else json_value(v)

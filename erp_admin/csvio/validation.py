@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from erp_admin.csvio.cells import parse_cell
 from erp_admin.csvio.reader import CsvRow, CsvTable
 from erp_admin.csvio.report import ImportReport
+from erp_admin.audit.log import diff
 from erp_admin.resources import Resource
 from erp_admin.schemas import ValidationFailed, validate_record
 
@@ -78,7 +79,7 @@ def _check_row(resource: Resource, row: CsvRow, data: dict[str, Any], stored, re
         for error in exc.errors:
             report.reject(row.line, error["field"], error["message"])
         return None
-    changed = {f: v for f, v in cleaned.items() if getattr(stored, f) != v}
+    changed = {name: new for name, (_old, new) in diff(stored, cleaned).items()}
     if not changed:
         report.unchanged += 1
         return None

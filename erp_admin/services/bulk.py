@@ -33,7 +33,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from erp_admin.audit.context import Actor, get_actor
-from erp_admin.audit.log import entry_values
+from erp_admin.audit.log import diff, entry_values
 from erp_admin.audit.trail import AUDITED, logged_fields
 from erp_admin.extensions import db
 from erp_admin.inventory.stock import (CREATE_REASON, SELF_RECORDED, current_movement_reason, labelled_reason,
@@ -186,16 +186,16 @@ def bulk_update(resource: str, updates: Sequence[RecordUpdate | tuple], *, reaso
                 _fail(StaleRecord(f"The {spec.name[:-1]} with id {change.id} was changed or deleted meanwhile; "
                                   "nothing was written.", index=start + offset))
             data = change.data if validated else validate_record(spec.schema, change.data, partial=True)
-            diff = {f: [getattr(row, f), value] for f, value in data.items() if getattr(row, f) != value}
-            if not diff:
+            changes = diff(row, data)
+            if not changes:
                 continue
-            by_fields[tuple(diff)].append({"b_id": row.id, "b_version": row.version,
-                                           **{f"v_{f}": new for f, (_old, new) in diff.items()}})
-            if "quantity" in diff:
-                old, new = diff["quantity"]
+            by_fields[tuple(changes)].append({"b_id": row.id, "b_version": row.version,
+                                              **{f"v_{f}": new for f, (_old, new) in changes.items()}})
+            if "quantity" in changes:
+                old, new = changes["quantity"]
                 after = {**row._mapping, **data}  # the record as this update leaves it
                 movements.append(movement_values(row.id, after["sku"], after["name"], new - old, new, reason, actor))
-            entries.append(entry_values("update", spec.entity, row.id, diff, actor=actor))
+            entries.append(entry_values("update", spec.entity, row.id, changes, actor=actor))
         for fields, params in by_fields.items():
             statement = (
                 update(table)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from erp_admin.audit.log import diff
 from erp_admin.auth.passwords import hash_password
 from erp_admin.auth.roles import may_set
 from erp_admin.extensions import db
@@ -48,7 +49,9 @@ def update_record(obj, data: Any, *, acting_user: User | None = None, expected_v
     resource = _resource_of(obj)
     check_version(obj, expected_version)
     cleaned = validate_record(declared_resource(resource).schema, data, partial=True)
-    changed = {k: v for k, v in cleaned.items() if k == "password" or getattr(obj, k) != v}
+    # A password is never compared (only its hash is stored): sending one always changes it.
+    password = {"password": cleaned.pop("password")} if "password" in cleaned else {}
+    changed = {name: new for name, (_old, new) in diff(obj, cleaned).items()} | password
     _check_field_grants(resource, changed, acting_user)
     if isinstance(obj, User):
         _check_user_update(obj, changed, acting_user)
