@@ -5,7 +5,6 @@ Settings whose effect is proved elsewhere are listed in tests/test_docs.py EFFEC
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from datetime import timedelta
 
@@ -237,13 +236,10 @@ def test_retry_back_off_grows_from_the_setting(env_app, monkeypatch):
 def test_redis_keys_start_with_the_prefix(env_app):
     import redis
 
-    url = os.environ.get("ERP_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
-    client = redis.Redis.from_url(url, socket_connect_timeout=1)
-    try:
-        reachable = bool(client.ping())
-    except redis.RedisError:
-        reachable = False
-    require(reachable, f"Redis is not reachable at {url} (apt-get install redis-server)")
+    from tests.api.test_redis import REDIS_URL as url, _redis_available
+
+    require(_redis_available(), f"Redis is not reachable at {url} (apt-get install redis-server)")
+    client = redis.Redis.from_url(url)
     prefix = f"erp-test-settings-{uuid.uuid4().hex}:"
     app = env_app({"REDIS_URL": url, "ERP_REDIS_KEY_PREFIX": prefix})
     try:
