@@ -71,7 +71,6 @@ class Defaults:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None
 
     # Admin panel: a signed-in session ends after this long at the latest (also ended by logout).

@@ -4,12 +4,13 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from erp_admin import ConfigError, create_app
-from erp_admin.config import KNOWN_DEFAULT_SECRETS
+from erp_admin.config import KNOWN_DEFAULT_SECRETS, Defaults
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STRONG = "s" * 40
@@ -162,3 +163,58 @@ def test_wsgi_refuses_to_start_with_one_line(tmp_path):
     assert result.stderr == (
         "ERP Admin refuses to start: SECRET_KEY is not set: production needs ERP_SECRET_KEY (at least 32 random bytes).\n"
     )
+
+
+# Every Defaults key, set through the environment as docs/configuration.md says: ERP_<KEY>,
+# JSON when it parses, else text. A value unlike the default, of the setting's own type.
+OTHER_VALUES = {
+    "ENV": "staging",  # text (not JSON): any name but production keeps the development rules
+    "SQLALCHEMY_DATABASE_URI": "sqlite:////srv/erp/from-env.db",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 300},
+    "AUTO_MIGRATE": False,
+    "REDIS_URL": "redis://cache.example:6379/3",
+    "JWT_ALGORITHM": "HS512",
+    "JWT_DECODE_ALGORITHMS": ["HS256", "HS512"],
+    "JWT_TOKEN_LOCATION": ["headers", "query_string"],
+    "CORS_ORIGINS": ["https://spa.example"],
+    "SESSION_COOKIE_SAMESITE": "Strict",
+    "REDIS_KEY_PREFIX": "erp-staging:",
+    "WTF_CSRF_TIME_LIMIT": 600,
+    "SECRET_KEY": STRONG,  # not in Defaults (generated in development), read the same way
+    "JWT_SECRET_KEY": STRONG_JWT,
+}
+# tokens.init_app overwrites these two (a fix is on its way on another branch):
+# remove them here, and their TODO in tests/test_docs.py EFFECT_TESTS, when it lands.
+OVERWRITTEN = {"JWT_DECODE_ALGORITHMS", "JWT_TOKEN_LOCATION"}
+SETTINGS = sorted({k for k in vars(Defaults) if k.isupper()} | {"SECRET_KEY", "JWT_SECRET_KEY"})
+
+
+def _other_value(key: str):
+    """A value of key's type that differs from its default."""
+    if key in OTHER_VALUES:
+        return OTHER_VALUES[key]
+    default = getattr(Defaults, key)
+    if isinstance(default, bool):
+        return not default
+    if isinstance(default, (int, float)):
+        return default * 2 + 1
+    if isinstance(default, timedelta):
+        return int(default.total_seconds()) + 1
+    raise AssertionError(f"give {key} a non-default value in OTHER_VALUES")
+
+
+@pytest.mark.parametrize("key", [
+    pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="overwritten in erp_admin/api/tokens.py init_app"))
+    if k in OVERWRITTEN else k for k in SETTINGS])
+def test_every_setting_is_read_from_the_environment(tmp_path, monkeypatch, key):
+    value = _other_value(key)
+    monkeypatch.setenv("ERP_AUTO_MIGRATE", "false")  # a throwaway instance folder: nothing to migrate
+    monkeypatch.setenv(f"ERP_{key}", value if isinstance(value, str) else json.dumps(value))
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path)})
+    read = app.config[key]
+    if isinstance(getattr(Defaults, key, None), timedelta):
+        assert read == timedelta(seconds=value)
+    elif isinstance(value, dict):
+        assert value.items() <= read.items()  # SQLite adds its connect_args
+    else:
+        assert read == value and type(read) is type(value)
