@@ -132,13 +132,6 @@ class Context:
     product: object = None
 
 
-@pytest.fixture
-def tokens(app, make_user):
-    from tests.api.conftest import TokenFactory
-
-    return TokenFactory(app, make_user)
-
-
 @pytest.mark.parametrize("path", PATHS, ids=[p.__name__ for p in PATHS])
 def test_one_change_one_audit_entry_and_one_movement(app, client, runner, tokens, make_user, tmp_path, database_url,
                                                      instance_path, path):
