@@ -7,7 +7,6 @@ connection and refuses new ones until `restore()`.
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +19,7 @@ from tests.production.servers import (
     PG_ADMIN_URL, REDIS_URL, delete_redis_prefix, migrate, private_postgres_database, redis_available,
     unique_prefix,
 )
+from tests.support.clock import shift_clock
 from tests.support.tcp_proxy import TcpProxy
 
 
@@ -92,14 +92,17 @@ def test_database_down_is_503_everywhere_and_the_app_recovers(pg_behind_proxy):
     assert api_login(client, "admin", "password123").status_code == 200
 
 
-def test_an_idle_connection_to_a_restarted_database_is_replaced_before_use(pg_behind_proxy):
+def test_an_idle_connection_to_a_restarted_database_is_replaced_before_use(pg_behind_proxy, monkeypatch):
+    from erp_admin import stale_connections
+
+    clock = shift_clock(monkeypatch, stale_connections)
     app, proxy = pg_behind_proxy
     admin = TokenFactory(app).pair("admin", "admin")
     client = app.test_client()
     assert client.get("/api/products", headers=bearer(admin["access_token"])).status_code == 200
     proxy.cut()  # the pooled connection dies while nobody uses it
     proxy.restore()
-    time.sleep(0.3)  # idle longer than DB_PING_IDLE_AFTER: pinged at checkout, found dead, replaced
+    clock.advance(0.3)  # idle longer than DB_PING_IDLE_AFTER: pinged at checkout, found dead, replaced
     assert client.get("/api/products", headers=bearer(admin["access_token"])).status_code == 200
 
 
