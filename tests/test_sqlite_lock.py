@@ -304,7 +304,8 @@ def test_a_write_request_checks_its_token_outside_the_write_lock(sqlite_url, tmp
         with app.app_context():
             admin, gone = create_user("lockadmin2", role="admin"), create_user("gone", role="admin")
             product_id = create_product(quantity=1).id
-            good, bad = issue_for(app, admin)["access_token"], issue_for(app, gone)["access_token"]
+        good, bad = issue_for(app, admin)["access_token"], issue_for(app, gone)["access_token"]
+        with app.app_context():
             db.session.get(User, gone.id).is_active = False
             db.session.commit()
             engine = db.engine

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import TokenFactory, bearer  # noqa: F401 (imported from here by the API tests)
+# Kept importable from here (API tests and other folders import them from this module).
+from tests.conftest import TokenFactory, bearer, tokens  # noqa: F401
 
 ROLES = ("user", "manager", "admin")
 
