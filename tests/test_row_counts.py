@@ -17,6 +17,8 @@ from tests.conftest import issue_for, require
 from tests.conftest import test_config as make_config
 from tests.production.servers import PG_ADMIN_URL, private_postgres_database
 
+pytestmark = pytest.mark.slow  # private PostgreSQL databases, concurrent writers
+
 
 _APPS = []
 

@@ -160,6 +160,7 @@ def test_read_transactions_never_take_the_lock(lock_app, sqlite_url):
         db.session.rollback()
 
 
+@pytest.mark.slow  # writers in several processes
 def test_writers_in_different_processes_take_turns(lock_app, sqlite_url, tmp_path):
     """A write transaction of another process blocks ours on the lock file (not on SQLite) until it commits."""
     with lock_app.app_context():
@@ -221,6 +222,7 @@ def test_a_writer_that_waits_too_long_gets_the_busy_503(sqlite_url, tmp_path):
             db.engine.dispose()
 
 
+@pytest.mark.slow  # the CLI in another process
 def test_the_cli_waits_for_the_same_lock(lock_app, sqlite_url, tmp_path):
     with lock_app.app_context():
         create_product(sku="CLI-1", quantity=1)

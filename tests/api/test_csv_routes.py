@@ -103,6 +103,7 @@ def test_a_body_far_beyond_the_limit_is_refused_before_reading(small_limits, cli
     assert_problem(post_csv(small_limits.test_client(), "products", data, headers, dry_run="true"), 413)
 
 
+@pytest.mark.slow  # a 30 000-row import
 def test_the_default_limit_admits_more_than_the_json_body_limit(client, tokens, app):
     """The import route lifts API_MAX_BODY (1 MiB) to IMPORT_MAX_BYTES."""
     rows = [f"S-{i:06d},Product {i} {'x' * 30},1.00" for i in range(30_000)]

@@ -15,6 +15,8 @@ import pytest
 from tests.api.live import live_server
 from tests.conftest import empty_database, issue_for, test_config as make_config
 
+pytestmark = pytest.mark.slow  # schemathesis against a live server
+
 ROOT = Path(__file__).resolve().parents[2]
 # 412 (a stale If-Match) and 409 (a duplicate, a business rule) depend on the stored state, which
 # no schema can express: they are valid answers to schema-valid requests.

@@ -22,6 +22,8 @@ from tests.production.servers import (
 from tests.support.clock import shift_clock
 from tests.support.tcp_proxy import TcpProxy
 
+pytestmark = pytest.mark.slow  # private PostgreSQL databases behind a TCP proxy
+
 
 def _no_traceback(response):
     text = response.get_data(as_text=True)
