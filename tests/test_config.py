@@ -154,6 +154,7 @@ def _clean_env(**extra) -> dict:
     return env
 
 
+@pytest.mark.slow  # wsgi.py in a fresh process
 def test_wsgi_refuses_to_start_with_one_line(tmp_path):
     env = _clean_env(ERP_ENV="production", ERP_INSTANCE_PATH=str(tmp_path))
     result = subprocess.run([sys.executable, "wsgi.py"], cwd=PROJECT_ROOT, env=env,

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -42,6 +43,7 @@ def _flask(args, instance: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow  # flask in a fresh process
 def test_alembic_speaks_only_when_a_migration_runs(tmp_path):
     first = _flask(["erp", "init-db"], tmp_path)
     assert first.returncode == 0, first.stderr
@@ -52,6 +54,7 @@ def test_alembic_speaks_only_when_a_migration_runs(tmp_path):
     assert second.stdout.startswith("Database is up to date")
 
 
+@pytest.mark.slow  # flask in a fresh process
 def test_flask_db_upgrade_still_shows_alembic_output(tmp_path):
     result = _flask(["db", "upgrade"], tmp_path)
     assert result.returncode == 0, result.stderr

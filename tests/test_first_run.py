@@ -99,6 +99,7 @@ def test_production_never_auto_migrates(tmp_path):
     assert not (tmp_path / "erp_admin.db").exists()
 
 
+@pytest.mark.slow  # the app in a fresh process
 def test_the_app_as_gunicorn_loads_it_migrates_in_development_but_never_seeds(tmp_path):
     result = subprocess.run([sys.executable, "-c", "import wsgi; print(wsgi.app.name)"], cwd=PROJECT_ROOT,
                             env=_env(tmp_path), capture_output=True, text=True, timeout=60)
@@ -107,6 +108,7 @@ def test_the_app_as_gunicorn_loads_it_migrates_in_development_but_never_seeds(tm
     assert _users_in(tmp_path / "erp_admin.db") == 0
 
 
+@pytest.mark.slow  # the app in a fresh process
 def test_the_app_as_gunicorn_loads_it_in_production_does_not_migrate(tmp_path):
     result = subprocess.run([sys.executable, "-c", "import wsgi; print(wsgi.app.config['ENV'])"], cwd=PROJECT_ROOT,
                             env=_env(tmp_path, ERP_ENV="production", **STRONG), capture_output=True, text=True, timeout=60)
@@ -115,6 +117,7 @@ def test_the_app_as_gunicorn_loads_it_in_production_does_not_migrate(tmp_path):
     assert not (tmp_path / "erp_admin.db").exists()
 
 
+@pytest.mark.slow  # the app in a fresh process
 def test_other_flask_commands_do_not_seed(tmp_path):
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "erp", "init-db"], cwd=PROJECT_ROOT,
                             env=_env(tmp_path), capture_output=True, text=True, timeout=60)
@@ -129,6 +132,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow  # the app in a fresh process
 def test_flask_run_on_a_fresh_clone_migrates_seeds_and_greets(tmp_path):
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port)],

@@ -4,6 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a fresh Python process
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 PROBE = """

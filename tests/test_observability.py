@@ -4,6 +4,8 @@ import logging
 
 import pytest
 
+from tests.conftest import api_login
+
 
 @pytest.fixture
 def access_lines(caplog):
@@ -34,5 +36,5 @@ def test_a_sane_incoming_request_id_is_kept_and_a_hostile_one_replaced(client, a
 
 
 def test_passwords_in_bodies_never_reach_the_log(client, access_lines):
-    client.post("/api/auth/login", json={"username": "admin", "password": "hunter2-secret"})
+    api_login(client, "admin", "hunter2-secret")
     assert "hunter2-secret" not in json.dumps(access_lines())

@@ -13,9 +13,11 @@ from sqlalchemy import create_engine, event, text
 from erp_admin.database import MIGRATIONS_DIR
 from erp_admin.row_counts import COUNTED_TABLES
 from tests.api.conftest import bearer
-from tests.conftest import require
+from tests.conftest import issue_for, require
 from tests.conftest import test_config as make_config
 from tests.production.servers import PG_ADMIN_URL, private_postgres_database
+
+pytestmark = pytest.mark.slow  # private PostgreSQL databases, concurrent writers
 
 
 _APPS = []
@@ -140,14 +142,12 @@ def test_concurrent_writers_leave_the_counters_exact(pg_url, instance_path):
 def test_an_unfiltered_list_reads_its_total_from_the_counter(pg_url, instance_path):
     app = _app(pg_url, instance_path)
     with app.app_context():
-        from erp_admin.api.tokens import issue_tokens
         from erp_admin.extensions import db
-        from erp_admin.models import User
         from tests.factories import create_product, create_user
 
         for i in range(3):
             create_product(sku=f"LIST-{i}", name="Lamp" if i else "Desk")
-        headers = bearer(issue_tokens(db.session.get(User, create_user("boss", role="admin").id))["access_token"])
+        headers = bearer(issue_for(app, create_user("boss", role="admin"))["access_token"])
         engine = db.engine
     statements = []
     event.listen(engine, "before_cursor_execute", lambda conn, cursor, sql, *args: statements.append(sql))

@@ -24,7 +24,7 @@ from erp_admin.models import Product, User
 from erp_admin.services.errors import ServiceUnavailable
 from erp_admin.services.transactions import run_in_transaction
 from erp_admin.sqlite_lock import LOCK_SUFFIX, LockingConnection, WriteLock, WriteLockTimeout, lock_path_for
-from tests.conftest import test_config
+from tests.conftest import bearer, issue_for, test_config
 from tests.factories import create_product, create_user
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +160,7 @@ def test_read_transactions_never_take_the_lock(lock_app, sqlite_url):
         db.session.rollback()
 
 
+@pytest.mark.slow  # writers in several processes
 def test_writers_in_different_processes_take_turns(lock_app, sqlite_url, tmp_path):
     """A write transaction of another process blocks ours on the lock file (not on SQLite) until it commits."""
     with lock_app.app_context():
@@ -196,16 +197,13 @@ def test_a_writer_that_waits_too_long_gets_the_busy_503(sqlite_url, tmp_path):
     other = WriteLock(lock_file(sqlite_url), timeout=0)
     try:
         with app.app_context():
-            from erp_admin.api.tokens import issue_tokens
-
             admin = create_user("lockadmin", role="admin")
             product_id = create_product(quantity=1).id
-            token = issue_tokens(db.session.get(User, admin.id))["access_token"]
-            db.session.commit()
+        token = issue_for(app, admin)["access_token"]
         other.acquire()  # only the lock file: SQLite itself is free, so this 503 is the queue's
         response = app.test_client().post(f"/api/products/{product_id}/adjust-stock",
                                           json={"delta": 1, "reason": "x"},
-                                          headers={"Authorization": f"Bearer {token}"})
+                                          headers=bearer(token))
         assert response.status_code == 503 and "busy" in response.get_json()["detail"]
         other.release()
         # The waiter that gave up keeps nothing: its helper thread hands the freed lock back.
@@ -224,6 +222,7 @@ def test_a_writer_that_waits_too_long_gets_the_busy_503(sqlite_url, tmp_path):
             db.engine.dispose()
 
 
+@pytest.mark.slow  # the CLI in another process
 def test_the_cli_waits_for_the_same_lock(lock_app, sqlite_url, tmp_path):
     with lock_app.app_context():
         create_product(sku="CLI-1", quantity=1)
@@ -300,8 +299,6 @@ def test_a_write_request_checks_its_token_outside_the_write_lock(sqlite_url, tmp
     """The token checks read in a plain BEGIN: a bad token is refused at once while another writer holds the lock."""
     from sqlalchemy import event
 
-    from erp_admin.api.tokens import issue_tokens
-
     app = create_app(test_config(sqlite_url, str(tmp_path), SQLITE_BUSY_TIMEOUT_MS=50,
                                  DB_RETRY_ATTEMPTS=1, DB_RETRY_BACKOFF_MS=1))
     other = WriteLock(lock_file(sqlite_url), timeout=0)
@@ -309,8 +306,8 @@ def test_a_write_request_checks_its_token_outside_the_write_lock(sqlite_url, tmp
         with app.app_context():
             admin, gone = create_user("lockadmin2", role="admin"), create_user("gone", role="admin")
             product_id = create_product(quantity=1).id
-            good = issue_tokens(db.session.get(User, admin.id))["access_token"]
-            bad = issue_tokens(db.session.get(User, gone.id))["access_token"]
+        good, bad = issue_for(app, admin)["access_token"], issue_for(app, gone)["access_token"]
+        with app.app_context():
             db.session.get(User, gone.id).is_active = False
             db.session.commit()
             engine = db.engine
@@ -318,14 +315,14 @@ def test_a_write_request_checks_its_token_outside_the_write_lock(sqlite_url, tmp
         url = f"/api/products/{product_id}/adjust-stock"
         statements = []
         event.listen(engine, "before_cursor_execute", lambda c, cur, sql, *a: statements.append(sql.split()[0:2]))
-        ok = client.post(url, json={"delta": 1, "reason": "x"}, headers={"Authorization": f"Bearer {good}"})
+        ok = client.post(url, json={"delta": 1, "reason": "x"}, headers=bearer(good))
         assert ok.status_code == 200
         # BEGIN, the token's reads, then BEGIN IMMEDIATE for the change.
         begin_write = statements.index(["BEGIN", "IMMEDIATE"])
         assert statements[0] == ["BEGIN"] and begin_write >= 2
         assert all(sql[0] == "SELECT" for sql in statements[1:begin_write])
         other.acquire()
-        refused = client.post(url, json={"delta": 1, "reason": "x"}, headers={"Authorization": f"Bearer {bad}"})
+        refused = client.post(url, json={"delta": 1, "reason": "x"}, headers=bearer(bad))
         assert refused.status_code == 401  # not a 503 after waiting for the lock
     finally:
         other.close()

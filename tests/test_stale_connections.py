@@ -1,15 +1,20 @@
 """Pooled connections are pinged before use only after sitting idle (erp_admin.stale_connections)."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import create_engine, text
 
-from erp_admin import create_app
+from erp_admin import create_app, stale_connections
 from erp_admin.config import ConfigError
 from erp_admin.stale_connections import ping_idle_connections
 from tests.conftest import test_config as make_config
+from tests.support.clock import shift_clock
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The idle times are measured on a clock the tests move on by hand, not by sleeping."""
+    return shift_clock(monkeypatch, stale_connections)
 
 
 def _engine(tmp_path, idle_after, monkeypatch, alive=True):
@@ -37,10 +42,10 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(tmp_path, monkeypatch):
     assert pings == []  # fresh, then given back a moment before each checkout
 
 
-def test_a_connection_idle_longer_than_the_limit_is_pinged(tmp_path, monkeypatch):
+def test_a_connection_idle_longer_than_the_limit_is_pinged(tmp_path, monkeypatch, clock):
     engine, pings = _engine(tmp_path, 0.05, monkeypatch)
     first, _ = _use(engine)
-    time.sleep(0.1)
+    clock.advance(0.1)
     second, _ = _use(engine)
     assert pings == [first] and second is first  # alive: kept
     _use(engine)
@@ -54,15 +59,15 @@ def test_zero_pings_at_every_checkout(tmp_path, monkeypatch):
     assert len(pings) == 3
 
 
-def test_a_dead_idle_connection_is_replaced_by_a_new_one(tmp_path, monkeypatch):
+def test_a_dead_idle_connection_is_replaced_by_a_new_one(tmp_path, monkeypatch, clock):
     engine, pings = _engine(tmp_path, 0.05, monkeypatch, alive=False)
     first, _ = _use(engine)
-    time.sleep(0.1)
+    clock.advance(0.1)
     second, value = _use(engine)  # the ping says dead: the pool opens another connection
     assert value == 1 and second is not first and pings == [first]
 
 
-def test_a_ping_that_fails_with_a_disconnect_replaces_the_connection(tmp_path, monkeypatch):
+def test_a_ping_that_fails_with_a_disconnect_replaces_the_connection(tmp_path, monkeypatch, clock):
     engine, _ = _engine(tmp_path, 0.05, monkeypatch)
     first, _ = _use(engine)
 
@@ -71,7 +76,7 @@ def test_a_ping_that_fails_with_a_disconnect_replaces_the_connection(tmp_path, m
 
     monkeypatch.setattr(engine.dialect, "do_ping", broken)
     monkeypatch.setattr(engine.dialect, "is_disconnect", lambda exc, conn, cursor: True)
-    time.sleep(0.1)
+    clock.advance(0.1)
     second, value = _use(engine)  # the new connection is fresh: used without a ping
     assert value == 1 and second is not first
 

@@ -13,6 +13,8 @@ import pytest
 from tests.api.live import live_server as serve
 from tests.conftest import require, require_chromium
 
+pytestmark = pytest.mark.slow  # a live server driven by Chromium
+
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 XSS = "<img src=x onerror=alert(1)>"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,7 +1,11 @@
 """The panel's CSV import in real headless Chromium: a bad row shown in the preview, fixed, imported, found."""
 from __future__ import annotations
 
+import pytest
+
 from tests.admin.test_browser import SCREENSHOTS, browser, expect, live_server, page, sign_in  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.slow  # a live server driven by Chromium
 
 BAD = "sku,name,price,quantity\nBRW-1,Browser Bolt,1.50,10\nBRW-2,Browser Bracket,not-a-price,5\n"
 FIXED = BAD.replace("not-a-price", "2.75")

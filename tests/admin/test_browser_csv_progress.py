@@ -13,6 +13,8 @@ import pytest
 from erp_admin.csvio import progress
 from tests.admin.test_browser import SCREENSHOTS, browser, expect, live_server, page, sign_in  # noqa: F401 (fixtures)
 
+pytestmark = pytest.mark.slow  # a live server driven by Chromium
+
 ROWS = 3000
 CHUNK = 500
 

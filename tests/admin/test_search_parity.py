@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from erp_admin.extensions import db
+from tests.conftest import bearer, issue_for
 from tests.factories import create_product
 
 NAMES = [
@@ -31,13 +32,12 @@ def catalogue(app):
 @pytest.fixture
 def channels(catalogue, signed_in):
     """(api_skus(q), panel_skus(q)) for a manager."""
-    from erp_admin.api.tokens import issue_tokens
     from erp_admin.models import User
 
     panel = signed_in("manager")
     with catalogue.app_context():
-        manager = db.session.scalar(db.select(User).where(User.username == "manager"))
-        headers = {"Authorization": f"Bearer {issue_tokens(manager)['access_token']}"}
+        manager = db.session.scalar(db.select(User.id).where(User.username == "manager"))
+    headers = bearer(issue_for(catalogue, manager)["access_token"])
     client = catalogue.test_client()
 
     def api_skus(q: str) -> list[str]:
@@ -109,13 +109,12 @@ def index_name(app) -> str:
 
 @pytest.mark.parametrize("channel", ["api", "panel"])
 def test_search_uses_the_index(catalogue, signed_in, channel):
-    from erp_admin.api.tokens import issue_tokens
     from erp_admin.models import User
 
     panel = signed_in("manager")
     with catalogue.app_context():
-        manager = db.session.scalar(db.select(User).where(User.username == "manager"))
-        headers = {"Authorization": f"Bearer {issue_tokens(manager)['access_token']}"}
+        manager = db.session.scalar(db.select(User.id).where(User.username == "manager"))
+    headers = bearer(issue_for(catalogue, manager)["access_token"])
     with captured_selects(catalogue) as seen:
         if channel == "api":
             response = catalogue.test_client().get("/api/products?q=lamp&limit=10", headers=headers)

@@ -1,57 +1,17 @@
-"""API test helpers: tokens for a role, JSON requests with a bearer token."""
+"""API test helpers: problem responses, extra apps; tokens come from tests/conftest.py."""
 from __future__ import annotations
 
 import pytest
 
+# Kept importable from here (API tests and other folders import them from this module).
+from tests.conftest import TokenFactory, bearer, tokens  # noqa: F401
+
 ROLES = ("user", "manager", "admin")
-
-
-class TokenFactory:
-    """Create users on demand and hand out their tokens: tokens("admin") -> headers dict."""
-
-    def __init__(self, app, make_user):
-        self.app = app
-        self.make_user = make_user
-        self.users: dict[str, object] = {}
-
-    def user(self, role: str, username: str | None = None):
-        username = username or f"{role}_api"
-        if username not in self.users:
-            self.users[username] = self.make_user(username, role=role)
-        return self.users[username]
-
-    def pair(self, role: str, username: str | None = None) -> dict:
-        """A fresh token pair for a user of role (created on first use)."""
-        from erp_admin.api.tokens import issue_tokens
-        from erp_admin.extensions import db
-        from erp_admin.models import User
-
-        snap = self.user(role, username)
-        with self.app.app_context():
-            return issue_tokens(db.session.get(User, snap.id))
-
-    def access(self, role: str, username: str | None = None) -> str:
-        return self.pair(role, username)["access_token"]
-
-    def __call__(self, role: str | None, username: str | None = None) -> dict:
-        """Authorization headers for role (None: anonymous, no header)."""
-        if role is None:
-            return {}
-        return {"Authorization": f"Bearer {self.access(role, username)}"}
-
-
-@pytest.fixture
-def tokens(app, make_user) -> TokenFactory:
-    return TokenFactory(app, make_user)
 
 
 @pytest.fixture
 def admin_headers(tokens) -> dict:
     return tokens("admin")
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def assert_problem(response, status: int) -> dict:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.api.conftest import assert_problem
+from tests.conftest import api_login
 
 ENTRY_KEYS = ["id", "at", "user", "channel", "action", "entity", "entity_id", "changes"]
 
@@ -94,7 +95,7 @@ def test_roles(client, tokens, role, status):
 
 def test_login_and_logout_are_logged(client, make_user, tokens):
     make_user("leaver", role="user")
-    login = client.post("/api/auth/login", json={"username": "leaver", "password": "password123"})
+    login = api_login(client, "leaver", "password123")
     assert login.status_code == 200
     access = login.get_json()["access_token"]
     assert client.post("/api/auth/logout", headers={"Authorization": f"Bearer {access}"}).status_code == 204
@@ -105,7 +106,7 @@ def test_login_and_logout_are_logged(client, make_user, tokens):
 
 def test_failed_logout_logs_nothing(client, make_user, tokens):
     make_user("stayer", role="user")
-    access = client.post("/api/auth/login", json={"username": "stayer", "password": "password123"}).get_json()["access_token"]
+    access = api_login(client, "stayer", "password123").get_json()["access_token"]
     assert_problem(client.post("/api/auth/logout", json={"refresh_token": "nonsense"},
                                headers={"Authorization": f"Bearer {access}"}), 422)
     assert [e["action"] for e in entries(client, tokens("admin"), "?user=stayer").get_json()] == ["login"]

@@ -10,10 +10,7 @@ import pytest
 
 from tests.api.conftest import assert_problem, bearer
 from tests.conftest import TEST_JWT_SECRET
-
-
-def login(client, username, password, **kwargs):
-    return client.post("/api/auth/login", json={"username": username, "password": password}, **kwargs)
+from tests.conftest import api_login as login
 
 
 def test_login_json_returns_tokens_and_user(client, make_user):

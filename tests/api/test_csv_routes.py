@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from tests.api.conftest import assert_problem
+from tests.api.conftest import assert_problem, bearer
+from tests.conftest import issue_for
 from tests.csvio.helpers import csv_bytes, customers, products
 from tests.factories import create_customer, create_product
 
@@ -85,13 +86,7 @@ def small_limits(make_app):
 @pytest.mark.parametrize("multipart", [False, True], ids=["text-csv", "multipart"])
 @pytest.mark.parametrize("what", ["bytes", "rows"])
 def test_beyond_the_limits_is_a_413(small_limits, tokens, dry_run, multipart, what):
-    from erp_admin.api.tokens import issue_tokens
-    from erp_admin.extensions import db
-    from erp_admin.models import User
-
-    user = tokens.user("user")
-    with small_limits.app_context():
-        headers = {"Authorization": "Bearer " + issue_tokens(db.session.get(User, user.id))["access_token"]}
+    headers = bearer(issue_for(small_limits, tokens.user("user"))["access_token"])
     if what == "rows":
         data = csv_bytes("sku,name,price", *(f"R-{i},P,1" for i in range(4)))
     else:
@@ -103,17 +98,12 @@ def test_beyond_the_limits_is_a_413(small_limits, tokens, dry_run, multipart, wh
 
 
 def test_a_body_far_beyond_the_limit_is_refused_before_reading(small_limits, client, tokens):
-    from erp_admin.api.tokens import issue_tokens
-    from erp_admin.extensions import db
-    from erp_admin.models import User
-
-    user = tokens.user("user")
-    with small_limits.app_context():
-        headers = {"Authorization": "Bearer " + issue_tokens(db.session.get(User, user.id))["access_token"]}
+    headers = bearer(issue_for(small_limits, tokens.user("user"))["access_token"])
     data = b"sku,name,price\n" + b"R-1,P,1\n" * 20_000  # far beyond IMPORT_MAX_BYTES + the multipart allowance
     assert_problem(post_csv(small_limits.test_client(), "products", data, headers, dry_run="true"), 413)
 
 
+@pytest.mark.slow  # a 30 000-row import
 def test_the_default_limit_admits_more_than_the_json_body_limit(client, tokens, app):
     """The import route lifts API_MAX_BODY (1 MiB) to IMPORT_MAX_BYTES."""
     rows = [f"S-{i:06d},Product {i} {'x' * 30},1.00" for i in range(30_000)]

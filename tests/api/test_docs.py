@@ -35,6 +35,7 @@ def test_missing_docs_asset_is_a_404_problem(client):
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
 
 
+@pytest.mark.slow  # a live server driven by Chromium
 def test_docs_work_in_a_real_browser_offline(app, tmp_path):
     """The page renders the operations with every request to the app itself (none elsewhere)."""
     from tests.conftest import require_chromium
@@ -59,6 +60,7 @@ def test_docs_work_in_a_real_browser_offline(app, tmp_path):
     assert requested and all(url.startswith(base) for url in requested), requested
 
 
+@pytest.mark.slow  # a live server driven by Chromium
 def test_authorize_then_try_it_out_in_a_real_browser(app, tokens):
     """'Authorize' with a bearer token works, survives a reload (persistAuthorization) and calls the API."""
     from tests.conftest import require_chromium

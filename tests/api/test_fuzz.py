@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.api.live import live_server
-from tests.conftest import empty_database, test_config as make_config
+from tests.conftest import empty_database, issue_for, test_config as make_config
+
+pytestmark = pytest.mark.slow  # schemathesis against a live server
 
 ROOT = Path(__file__).resolve().parents[2]
 # 412 (a stale If-Match) and 409 (a duplicate, a business rule) depend on the stored state, which
@@ -45,7 +47,6 @@ def fuzz_app(database_url, instance_path):
 
 
 def _seed(app) -> str:
-    from erp_admin.api.tokens import issue_tokens
     from erp_admin.auth.passwords import hash_password
     from erp_admin.demo import load_demo_data
     from erp_admin.extensions import db
@@ -57,7 +58,7 @@ def _seed(app) -> str:
                      password_hash=hash_password("fuzz-password"))
         db.session.add(admin)
         db.session.commit()
-        return issue_tokens(admin)["access_token"]
+    return issue_for(app, FUZZ_ADMIN_ID)["access_token"]
 
 
 def test_schemathesis_finds_no_server_error_and_no_contradiction(fuzz_app, tmp_path):

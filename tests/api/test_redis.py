@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tests.api.conftest import assert_problem, bearer
-from tests.conftest import empty_database, require
+from tests.conftest import TokenFactory, api_login, empty_database, require
 from tests.conftest import test_config as make_config
 
 REDIS_URL = os.environ.get("ERP_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -41,17 +41,6 @@ def redis_app(database_url, instance_path):
     empty_database(app)
 
 
-def _user_tokens(app, username="rosa", role="user"):
-    from erp_admin.api.tokens import issue_tokens
-    from erp_admin.extensions import db
-    from erp_admin.models import User
-    from tests.factories import create_user
-
-    with app.app_context():
-        snap = create_user(username, role=role)
-        return issue_tokens(db.session.get(User, snap.id))
-
-
 def test_logout_revokes_in_redis_not_in_the_table(redis_app):
     from sqlalchemy import func, select
 
@@ -59,7 +48,7 @@ def test_logout_revokes_in_redis_not_in_the_table(redis_app):
     from erp_admin.models import RevokedToken
 
     client = redis_app.test_client()
-    pair = _user_tokens(redis_app)
+    pair = TokenFactory(redis_app).pair("user", "rosa")
     assert client.post("/api/auth/logout", json={"refresh_token": pair["refresh_token"]},
                        headers=bearer(pair["access_token"])).status_code == 204
     assert_problem(client.get("/api/auth/me", headers=bearer(pair["access_token"])), 401)
@@ -81,8 +70,8 @@ def test_throttle_counts_in_redis(redis_app):
 
     client = redis_app.test_client()
     for _ in range(3):
-        assert_problem(client.post("/api/auth/login", json={"username": "zed", "password": "bad"}), 401)
-    response = client.post("/api/auth/login", json={"username": "zed", "password": "bad"})
+        assert_problem(api_login(client, "zed", "bad"), 401)
+    response = api_login(client, "zed", "bad")
     assert_problem(response, 429)
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     with redis_app.app_context():
@@ -96,10 +85,10 @@ def test_redis_down_fails_closed(database_url, instance_path):
     app = create_app(make_config(database_url, instance_path, REDIS_URL="redis://127.0.0.1:1/0"))
     try:
         client = app.test_client()
-        pair = _user_tokens(app)
+        pair = TokenFactory(app).pair("user", "rosa")
         refused = client.get("/api/auth/me", headers=bearer(pair["access_token"]))
         assert_problem(refused, 401)
         assert refused.headers["WWW-Authenticate"] == "Bearer"
-        assert client.post("/api/auth/login", json={"username": "rosa", "password": "password123"}).status_code == 200
+        assert api_login(client, "rosa").status_code == 200
     finally:
         empty_database(app)

@@ -4,11 +4,8 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import assert_problem
+from tests.conftest import api_login as login
 from tests.conftest import test_config as make_config
-
-
-def login(client, username, password, **kwargs):
-    return client.post("/api/auth/login", json={"username": username, "password": password}, **kwargs)
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from erp_admin.api import tokens as token_module
 from erp_admin.auth.principal import PRINCIPAL_COLUMNS, Principal
 from erp_admin.models import User
@@ -52,6 +54,7 @@ def test_the_principal_is_every_user_column_but_the_password_hash():
     assert set(names) == {c.key for c in User.__table__.c} - {"password_hash"}
 
 
+@pytest.mark.own_app  # registers an after_request hook
 def test_the_principal_is_a_snapshot_without_secrets(app, client, tokens):
     seen = {}
 

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from tests.api.conftest import assert_problem
+from tests.conftest import api_login
 
 USER_KEYS = ["id", "username", "email", "full_name", "role", "is_active", "created_at", "last_login_at", "version"]
 
@@ -73,6 +74,6 @@ def test_only_admin_changes_role_even_if_the_matrix_allowed_managers(client, tok
 def test_password_change_via_api_works_for_login(client, tokens):
     target = tokens.user("user", "pwuser")
     client.patch(f"/api/users/{target.id}", json={"password": "a-new-password"}, headers=tokens("admin"))
-    login = client.post("/api/auth/login", json={"username": "pwuser", "password": "a-new-password"})
+    login = api_login(client, "pwuser", "a-new-password")
     assert login.status_code == 200
     assert json.dumps(login.get_json()).count("a-new-password") == 0

@@ -132,14 +132,9 @@ class Context:
     product: object = None
 
 
-@pytest.fixture
-def tokens(app, make_user):
-    from tests.api.conftest import TokenFactory
-
-    return TokenFactory(app, make_user)
-
-
-@pytest.mark.parametrize("path", PATHS, ids=[p.__name__ for p in PATHS])
+# flask_shell starts a fresh process: slow.
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if p is flask_shell else p for p in PATHS],
+                         ids=[p.__name__ for p in PATHS])
 def test_one_change_one_audit_entry_and_one_movement(app, client, runner, tokens, make_user, tmp_path, database_url,
                                                      instance_path, path):
     ctx = Context(app, client, runner, tokens, make_user, tmp_path, database_url, instance_path)

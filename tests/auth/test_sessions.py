@@ -1,6 +1,7 @@
 """Cookie sessions belong to the panel only (erp_admin/auth/sessions.py): the API neither reads nor sets one."""
 from __future__ import annotations
 
+import pytest
 from flask import session
 from flask.sessions import NullSession
 
@@ -15,6 +16,7 @@ def test_the_panel_signs_in_with_a_session_cookie(app, make_user):
     assert "session=" in response.headers.get("Set-Cookie", "")
 
 
+@pytest.mark.own_app  # registers an after_request hook
 def test_api_requests_get_a_null_session_and_no_cookie(app, make_user):
     seen = {}
 

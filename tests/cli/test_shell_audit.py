@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from erp_admin.extensions import db
@@ -23,6 +24,7 @@ print("SHELL-DONE")
 """
 
 
+@pytest.mark.slow  # flask shell in a fresh process
 def test_flask_shell_session_is_audited(app, database_url, instance_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ERP_") and k != "DATABASE_URL"}
     env.update(DATABASE_URL=database_url, ERP_SECRET_KEY=TEST_SECRET, ERP_JWT_SECRET_KEY=TEST_JWT_SECRET,

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.concurrency.gunicorn_server import gunicorn_server
+from tests.conftest import TokenFactory
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +31,7 @@ def bearer(app, make_user):
     """bearer("manager") -> Authorization headers of a fresh user of that role, valid on the server."""
 
     def headers(role: str = "user", username: str | None = None) -> dict[str, str]:
-        from erp_admin.api.tokens import issue_tokens
-        from erp_admin.extensions import db
-        from erp_admin.models import User
-
-        user = make_user(username or f"{role}_http", role=role)
-        with app.app_context():
-            token = issue_tokens(db.session.get(User, user.id))["access_token"]
-        return {"Authorization": f"Bearer {token}"}
+        return TokenFactory(app, make_user)(role, username or f"{role}_http")
 
     return headers
 

@@ -16,12 +16,15 @@ import sqlite3
 import threading
 import time
 
+import pytest
 import requests
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from erp_admin.extensions import db
 from erp_admin.models import IdempotencyRecord, Product, StockMovement
+
+pytestmark = pytest.mark.slow  # gunicorn -w 4, workers killed under load
 
 CLIENTS = 8
 PER_CLIENT = 40

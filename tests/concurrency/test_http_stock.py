@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 
+import pytest
 from sqlalchemy import select
 
 from erp_admin.extensions import db
@@ -15,6 +16,8 @@ from erp_admin.inventory.ledger import stock_drift
 from erp_admin.models import Product, StockMovement
 from tests.concurrency.conftest import fire
 from tests.factories import create_product
+
+pytestmark = pytest.mark.slow  # gunicorn -w 4 under concurrent requests
 
 THREADS = 16
 

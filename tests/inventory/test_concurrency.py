@@ -6,6 +6,7 @@ ERP_TEST_DATABASE_URL points there. (The HTTP/gunicorn versions live with the AP
 import multiprocessing
 import random
 
+import pytest
 from sqlalchemy import select
 
 from erp_admin.extensions import db
@@ -13,6 +14,8 @@ from erp_admin.inventory.ledger import stock_drift
 from erp_admin.models import Product, StockMovement
 from tests.factories import create_product
 from tests.inventory.stock_worker import hammer
+
+pytestmark = pytest.mark.slow  # processes and threads hammering one row
 
 # Fresh processes (never a fork of this one, with its open connections), started
 # from a fork server that has imported the app once, so each starts in well under a second.

@@ -20,6 +20,8 @@ from tests.admin.conftest import csrf_from
 from tests.conftest import require
 from tests.production.servers import REDIS_URL, delete_redis_prefix, gunicorn, redis_available, unique_prefix
 
+pytestmark = pytest.mark.slow  # gunicorn workers
+
 ROWS = 2000
 POLLS = 32
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests.admin.conftest import Panel
 from tests.api.conftest import bearer
+from tests.conftest import api_login
 
 LOGIN_PASSWORD = "Login-Secret-9f3a61"
 WRONG_PASSWORD = "Wrong-Guess-7c1e02"
@@ -54,9 +55,9 @@ def test_no_secret_in_any_log_record(app, client, make_user, captured):
     admin = make_user("admin", role="admin", password=LOGIN_PASSWORD)
     make_user("rosa", role="user", password="password123")
 
-    failed = client.post("/api/auth/login", json={"username": "admin", "password": WRONG_PASSWORD})
+    failed = api_login(client, "admin", WRONG_PASSWORD)
     assert failed.status_code == 401
-    login = client.post("/api/auth/login", json={"username": "admin", "password": LOGIN_PASSWORD})
+    login = api_login(client, "admin", LOGIN_PASSWORD)
     assert login.status_code == 200
     pair = login.get_json()
     form_login = client.post("/api/auth/login", data={"username": "admin", "password": LOGIN_PASSWORD})

@@ -7,31 +7,22 @@ connection and refuses new ones until `restore()`.
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.admin.conftest import Panel
 from tests.api.conftest import assert_problem, bearer
-from tests.conftest import empty_database, require
+from tests.conftest import TokenFactory, api_login, empty_database, require
 from tests.conftest import test_config as make_config
 from tests.production.servers import (
     PG_ADMIN_URL, REDIS_URL, delete_redis_prefix, migrate, private_postgres_database, redis_available,
     unique_prefix,
 )
+from tests.support.clock import shift_clock
 from tests.support.tcp_proxy import TcpProxy
 
-
-def _tokens(app, username, role, password="password123"):
-    from erp_admin.api.tokens import issue_tokens
-    from erp_admin.extensions import db
-    from erp_admin.models import User
-    from tests.factories import create_user
-
-    with app.app_context():
-        snap = create_user(username, role=role, password=password)
-        return issue_tokens(db.session.get(User, snap.id))
+pytestmark = pytest.mark.slow  # private PostgreSQL databases behind a TCP proxy
 
 
 def _no_traceback(response):
@@ -69,7 +60,7 @@ def pg_behind_proxy(instance_path, request):
 
 def test_database_down_is_503_everywhere_and_the_app_recovers(pg_behind_proxy):
     app, proxy = pg_behind_proxy
-    admin = _tokens(app, "admin", "admin")
+    admin = TokenFactory(app).pair("admin", "admin")
     client = app.test_client()
     panel = Panel(app.test_client())
     assert panel.login("admin").status_code == 302
@@ -85,7 +76,7 @@ def test_database_down_is_503_everywhere_and_the_app_recovers(pg_behind_proxy):
         client.get("/api/products", headers=bearer(admin["access_token"])),
         client.get("/api/customers/1", headers=bearer(admin["access_token"])),
         client.post("/api/products", json={"name": "Lamp", "price": "1.00"}, headers=bearer(admin["access_token"])),
-        client.post("/api/auth/login", json={"username": "admin", "password": "password123"}),
+        api_login(client, "admin", "password123"),
         client.get("/api/stats", headers=bearer(admin["access_token"])),
     ]
     for response in requests:
@@ -100,24 +91,27 @@ def test_database_down_is_503_everywhere_and_the_app_recovers(pg_behind_proxy):
     assert client.get("/api/health").get_json() == {"status": "ok"}
     assert client.get("/api/products", headers=bearer(admin["access_token"])).status_code == 200
     assert panel.client.get("/admin/products/").status_code == 200
-    assert client.post("/api/auth/login", json={"username": "admin", "password": "password123"}).status_code == 200
+    assert api_login(client, "admin", "password123").status_code == 200
 
 
-def test_an_idle_connection_to_a_restarted_database_is_replaced_before_use(pg_behind_proxy):
+def test_an_idle_connection_to_a_restarted_database_is_replaced_before_use(pg_behind_proxy, monkeypatch):
+    from erp_admin import stale_connections
+
+    clock = shift_clock(monkeypatch, stale_connections)
     app, proxy = pg_behind_proxy
-    admin = _tokens(app, "admin", "admin")
+    admin = TokenFactory(app).pair("admin", "admin")
     client = app.test_client()
     assert client.get("/api/products", headers=bearer(admin["access_token"])).status_code == 200
     proxy.cut()  # the pooled connection dies while nobody uses it
     proxy.restore()
-    time.sleep(0.3)  # idle longer than DB_PING_IDLE_AFTER: pinged at checkout, found dead, replaced
+    clock.advance(0.3)  # idle longer than DB_PING_IDLE_AFTER: pinged at checkout, found dead, replaced
     assert client.get("/api/products", headers=bearer(admin["access_token"])).status_code == 200
 
 
 @pytest.mark.parametrize("pg_behind_proxy", [3600], indirect=True)  # never idle long enough to be pinged
 def test_a_connection_that_died_while_busy_costs_one_503_then_the_pool_is_renewed(pg_behind_proxy):
     app, proxy = pg_behind_proxy
-    admin = _tokens(app, "admin", "admin")
+    admin = TokenFactory(app).pair("admin", "admin")
     client = app.test_client()
     headers = bearer(admin["access_token"])
     assert client.get("/api/products", headers=headers).status_code == 200
@@ -171,7 +165,7 @@ def _counters(app):
 def test_redis_down_refuses_tokens_with_401_and_throttles_in_the_database(redis_behind_proxy, caplog):
     app, proxy = redis_behind_proxy
     client = app.test_client()
-    pair = _tokens(app, "rosa", "user")
+    pair = TokenFactory(app).pair("user", "rosa")
     me = bearer(pair["access_token"])
     assert client.get("/api/auth/me", headers=me).status_code == 200
 
@@ -183,9 +177,9 @@ def test_redis_down_refuses_tokens_with_401_and_throttles_in_the_database(redis_
         assert refused.headers["WWW-Authenticate"] == "Bearer"
     # Logins still work, and still count failures: in the database while Redis is away.
     for _ in range(3):
-        assert_problem(client.post("/api/auth/login", json={"username": "rosa", "password": "wrong"}), 401)
+        assert_problem(api_login(client, "rosa", "wrong"), 401)
     assert _counters(app) == 2  # per address and per username
-    throttled = client.post("/api/auth/login", json={"username": "rosa", "password": "password123"})
+    throttled = api_login(client, "rosa", "password123")
     assert_problem(throttled, 429)
     assert int(throttled.headers["Retry-After"]) >= 1
     warnings = _redis_warnings(caplog)
@@ -200,10 +194,10 @@ def test_redis_down_refuses_tokens_with_401_and_throttles_in_the_database(redis_
 def test_redis_down_login_falls_back_and_says_so(redis_behind_proxy, caplog):
     app, proxy = redis_behind_proxy
     client = app.test_client()
-    _tokens(app, "rosa", "user")
+    TokenFactory(app).pair("user", "rosa")
     proxy.cut()
     caplog.set_level(logging.WARNING)
-    ok = client.post("/api/auth/login", json={"username": "rosa", "password": "password123"})
+    ok = api_login(client, "rosa", "password123")
     assert ok.status_code == 200 and ok.get_json()["access_token"]
     assert any("falls back to the database" in w for w in _redis_warnings(caplog))
 
@@ -211,7 +205,7 @@ def test_redis_down_login_falls_back_and_says_so(redis_behind_proxy, caplog):
 def test_logout_while_redis_is_down_is_503_and_revokes_nothing(redis_behind_proxy):
     app, proxy = redis_behind_proxy
     client = app.test_client()
-    pair = _tokens(app, "rosa", "user")
+    pair = TokenFactory(app).pair("user", "rosa")
     proxy.cut()
     response = client.post("/api/auth/logout", headers=bearer(pair["access_token"]))
     assert "cannot be stored" in assert_problem(response, 503)["detail"]
@@ -272,14 +266,14 @@ def test_a_hung_redis_is_not_retried_on_every_request(database_url, instance_pat
                                  REDIS_TIMEOUT=0.2, REDIS_RECHECK_INTERVAL=3600))
     try:
         client = app.test_client()
-        pair = _tokens(app, "rosa", "user")
+        pair = TokenFactory(app).pair("user", "rosa")
         caplog.set_level(logging.WARNING)
         assert_problem(client.get("/api/auth/me", headers=bearer(pair["access_token"])), 401)
         tried = len(hung.accepted)
         assert tried >= 1
         for _ in range(5):
             assert_problem(client.get("/api/auth/me", headers=bearer(pair["access_token"])), 401)
-        assert client.post("/api/auth/login", json={"username": "rosa", "password": "password123"}).status_code == 200
+        assert api_login(client, "rosa", "password123").status_code == 200
         assert len(hung.accepted) == tried  # not contacted again within the interval
         assert len(_redis_warnings(caplog)) == 1
         app.config["REDIS_RECHECK_INTERVAL"] = 0

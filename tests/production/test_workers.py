@@ -15,6 +15,8 @@ import pytest
 from tests.conftest import require
 from tests.production.servers import REDIS_URL, delete_redis_prefix, gunicorn, redis_available, unique_prefix
 
+pytestmark = pytest.mark.slow  # gunicorn workers
+
 WORKERS = 4
 
 
