@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from erp_admin.extensions import db
 from erp_admin.models import Customer, Product, User
+from erp_admin.resources import resource as resource_named
 from erp_admin.services import records
 from erp_admin.services.errors import Conflict
 from erp_admin.services.records import create_record
@@ -89,7 +90,7 @@ def test_duplicates_through_the_service_are_conflicts(app, resource, first, seco
             create_record(resource, second)
         assert excinfo.value.field == field
         db.session.rollback()
-        assert _count(records.MODELS[resource]) == 1
+        assert _count(resource_named(resource).model) == 1
 
 
 def test_a_duplicate_that_races_past_the_check_is_still_a_conflict(app, monkeypatch):
