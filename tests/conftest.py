@@ -105,6 +105,9 @@ def empty_database(app) -> None:
                 with_id = [t.name for t in db.metadata.sorted_tables if "id" in t.c]
                 conn.execute(text("SELECT " + ", ".join(
                     f"setval(pg_get_serial_sequence('{name}', 'id'), 1, false)" for name in with_id)))
+            elif conn.dialect.name == "sqlite":
+                # AUTOINCREMENT ids never go back by themselves: restart them at 1 (a test-only reset).
+                conn.execute(text("DELETE FROM sqlite_sequence"))
         db.engine.dispose()
 
 

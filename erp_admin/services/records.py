@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -58,7 +58,7 @@ def update_record(obj, data: Any, *, acting_user: User | None = None, expected_v
 def generate_skus(count: int, reserved: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """Return count unused SKUs in the server's format, none in reserved (one query per 1000)."""
     skus: list[str] = []
-    number = db.session.scalar(select(func.max(Product.id))) or 0
+    number = _last_product_id()
     while len(skus) < count:
         candidates = [f"P-{n:06d}" for n in range(number + 1, number + 1 + min(count - len(skus), 1000))]
         number += len(candidates)
@@ -153,8 +153,25 @@ def integrity_conflict(resource: str, exc: IntegrityError) -> Conflict:
     return Conflict("The change conflicts with the stored data.")
 
 
+# The highest product id ever handed out, the deleted newest one included, so a generated SKU
+# follows the ids and never repeats (max(id) would give a deleted product's SKU out again).
+_LAST_PRODUCT_ID = {
+    "sqlite": "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'products'), 0), "
+              "coalesce((SELECT max(id) FROM products), 0))",
+    "postgresql": "SELECT greatest(coalesce(pg_sequence_last_value(pg_get_serial_sequence('products', 'id')::regclass), 0), "
+                  "coalesce((SELECT max(id) FROM products), 0))",
+}
+
+
+def _last_product_id() -> int:
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _LAST_PRODUCT_ID:
+        return db.session.scalar(select(func.max(Product.id))) or 0
+    return db.session.scalar(text(_LAST_PRODUCT_ID[dialect]))
+
+
 def _next_sku() -> str:
-    number = (db.session.scalar(select(func.max(Product.id))) or 0) + 1
+    number = _last_product_id() + 1
     candidate = f"P-{number:06d}"
     if db.session.scalar(select(Product.id).where(Product.sku == candidate)) is None:
         return candidate
