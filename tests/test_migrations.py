@@ -125,48 +125,51 @@ def test_the_identity_migration_keeps_every_row_and_never_hands_an_id_out_again(
 
     app = create_app(conftest.test_config(fresh_url, str(tmp_path)))
     with app.app_context():
-        upgrade(directory=MIGRATIONS_DIR, revision="0007_search_document")
-        with db.engine.begin() as conn:
-            _seed_at_0007(conn)
-        with db.engine.connect() as conn:
-            before, objects_before = _snapshot(conn), _schema_objects(conn)
-        upgrade(directory=MIGRATIONS_DIR)
-        with db.engine.connect() as conn:
-            after, objects_after = _snapshot(conn), _schema_objects(conn)
-            if conn.dialect.name == "sqlite":
-                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # back on after the migration
-                assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
-                ddl = dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
-                assert {n for n in EXPOSED_ID_TABLES if "AUTOINCREMENT" in ddl[n]} == EXPOSED_ID_TABLES
-                # The search index still finds the rows it indexed (its triggers came back with the table).
-                assert conn.execute(text("SELECT rowid FROM products_search WHERE products_search MATCH '000007'")
-                                    ).scalars().all() == [7]
-        assert objects_after == objects_before  # every index and trigger is back
-        keys = [row.pop("identity_key") for row in after["users"]]
-        assert all(isinstance(k, str) and len(k) == 32 for k in keys) and len(set(keys)) == len(keys)
-        assert after == before  # every row, id and reference as it was
+        try:
+            upgrade(directory=MIGRATIONS_DIR, revision="0007_search_document")
+            with db.engine.begin() as conn:
+                _seed_at_0007(conn)
+            with db.engine.connect() as conn:
+                before, objects_before = _snapshot(conn), _schema_objects(conn)
+            upgrade(directory=MIGRATIONS_DIR)
+            with db.engine.connect() as conn:
+                after, objects_after = _snapshot(conn), _schema_objects(conn)
+                if conn.dialect.name == "sqlite":
+                    assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1  # back on after the migration
+                    assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+                    ddl = dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+                    assert {n for n in EXPOSED_ID_TABLES if "AUTOINCREMENT" in ddl[n]} == EXPOSED_ID_TABLES
+                    # The search index still finds the rows it indexed (its triggers came back with the table).
+                    assert conn.execute(text("SELECT rowid FROM products_search WHERE products_search MATCH '000007'")
+                                        ).scalars().all() == [7]
+            assert objects_after == objects_before  # every index and trigger is back
+            keys = [row.pop("identity_key") for row in after["users"]]
+            assert all(isinstance(k, str) and len(k) == 32 for k in keys) and len(set(keys)) == len(keys)
+            assert after == before  # every row, id and reference as it was
 
-        # Delete the newest row of each table; the next insert gets an id never handed out before.
-        newest = {"users": 6, "products": 9, "customers": 12, "stock_movements": 4, "audit_log": 8}
-        new_rows = {
-            "users": {"username": "fresh", "email": "fresh@example.com", "role": "admin", "is_active": True,
-                      "password_hash": "x", "token_version": 0, "version": 1, "identity_key": "c" * 32,
-                      "created_at": WHEN, "updated_at": WHEN},
-            "products": {"sku": "NEW-1", "name": "New", "price": Decimal("1"), "quantity": 0, "reorder_level": 0,
-                         "version": 1, "created_at": WHEN, "updated_at": WHEN},
-            "customers": {"name": "New", "email": "new@example.com", "version": 1, "created_at": WHEN,
-                          "updated_at": WHEN},
-            "stock_movements": {"sku": "NEW-1", "product_name": "New", "delta": 1, "quantity_after": 1, "reason": "",
-                                "created_at": WHEN},
-            "audit_log": {"at": WHEN, "channel": "cli", "action": "create", "entity": "product", "changes": {}},
-        }
-        tables = db.metadata.tables
-        with db.engine.begin() as conn:
-            for name in ("stock_movements", "audit_log", "products", "customers", "users"):
-                conn.execute(text(f"DELETE FROM {name} WHERE id = (SELECT max(id) FROM {name})"))
-            for name, row in new_rows.items():
-                new_id = conn.execute(insert(tables[name]).values(row).returning(tables[name].c.id)).scalar_one()
-                assert new_id == newest[name] + 1, name
+            # Delete the newest row of each table; the next insert gets an id never handed out before.
+            newest = {"users": 6, "products": 9, "customers": 12, "stock_movements": 4, "audit_log": 8}
+            new_rows = {
+                "users": {"username": "fresh", "email": "fresh@example.com", "role": "admin", "is_active": True,
+                          "password_hash": "x", "token_version": 0, "version": 1, "identity_key": "c" * 32,
+                          "created_at": WHEN, "updated_at": WHEN},
+                "products": {"sku": "NEW-1", "name": "New", "price": Decimal("1"), "quantity": 0, "reorder_level": 0,
+                             "version": 1, "created_at": WHEN, "updated_at": WHEN},
+                "customers": {"name": "New", "email": "new@example.com", "version": 1, "created_at": WHEN,
+                              "updated_at": WHEN},
+                "stock_movements": {"sku": "NEW-1", "product_name": "New", "delta": 1, "quantity_after": 1, "reason": "",
+                                    "created_at": WHEN},
+                "audit_log": {"at": WHEN, "channel": "cli", "action": "create", "entity": "product", "changes": {}},
+            }
+            tables = db.metadata.tables
+            with db.engine.begin() as conn:
+                for name in ("stock_movements", "audit_log", "products", "customers", "users"):
+                    conn.execute(text(f"DELETE FROM {name} WHERE id = (SELECT max(id) FROM {name})"))
+                for name, row in new_rows.items():
+                    new_id = conn.execute(insert(tables[name]).values(row).returning(tables[name].c.id)).scalar_one()
+                    assert new_id == newest[name] + 1, name
+        finally:
+            db.engine.dispose()  # no pooled connection outlives a private database
 
 
 def test_every_table_with_an_exposed_id_declares_autoincrement():
