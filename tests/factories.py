@@ -39,3 +39,13 @@ def create_customer(**fields) -> SimpleNamespace:
     customer = create_record("customers", data)
     db.session.commit()
     return _snapshot(customer, ("id", "name", "email", "version"))
+
+
+def reuse_user_id(user_id: int, username: str = "usurper", password: str = "password123") -> None:
+    """Insert another admin under a deleted user's id (inside an app context), as a restored backup or a reset sequence would."""
+    from erp_admin.auth.passwords import hash_password
+    from erp_admin.models import User
+
+    db.session.add(User(id=user_id, username=username, email=f"{username}@example.com", role="admin",
+                        password_hash=hash_password(password)))
+    db.session.commit()

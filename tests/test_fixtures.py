@@ -64,7 +64,7 @@ def test_reset_clears_sqlite_sequence(tmp_path, instance_path):
         with db.engine.begin() as conn:
             conn.execute(text("CREATE TABLE counted (id INTEGER PRIMARY KEY AUTOINCREMENT)"))
             conn.execute(text("INSERT INTO counted DEFAULT VALUES"))
-            assert conn.scalar(text("SELECT count(*) FROM sqlite_sequence")) == 1
+            assert conn.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'counted'")) == 1
     reset_database(app)
     with app.app_context():
         assert db.session.scalar(text("SELECT count(*) FROM sqlite_sequence")) == 0

@@ -2,7 +2,9 @@
 
 Identity is the user id as a string; the `tv` claim carries the user's
 token_version, so a password, role or active-flag change (which bumps it)
-ends every earlier token. Every failure is one 401 problem with
+ends every earlier token; the `ik` claim carries the user's random identity
+key, so a token is never honoured for another user who gets the same id
+(a restored backup, a reset sequence). Every failure is one 401 problem with
 `WWW-Authenticate: Bearer`, never flask-jwt-extended's default 422.
 """
 from __future__ import annotations
@@ -31,16 +33,21 @@ from erp_admin.auth.principal import Principal, principal_from_row, principal_st
 from erp_admin.models import User
 from erp_admin.services.errors import ServiceUnavailable
 
-REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "type", "tv")
+REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "type", "tv", "ik")
 
 
 class InvalidToken(NotAuthenticated):
     """The bearer token is missing, malformed, expired, revoked, of the wrong type or outdated."""
 
 
+def _user_claims(user: User | Principal) -> dict:
+    """The claims that tie a token to this user as they are now."""
+    return {"tv": user.token_version, "ik": user.identity_key}
+
+
 def issue_tokens(user: User) -> dict:
     """Return a fresh access and refresh token pair for user."""
-    claims = {"tv": user.token_version}
+    claims = _user_claims(user)
     return {
         "access_token": create_access_token(identity=str(user.id), additional_claims=claims),
         "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
@@ -49,9 +56,9 @@ def issue_tokens(user: User) -> dict:
     }
 
 
-def issue_access_token(user: User) -> dict:
+def issue_access_token(user: User | Principal) -> dict:
     return {
-        "access_token": create_access_token(identity=str(user.id), additional_claims={"tv": user.token_version}),
+        "access_token": create_access_token(identity=str(user.id), additional_claims=_user_claims(user)),
         "token_type": "bearer",
         "expires_in": access_lifetime_seconds(),
     }
@@ -194,7 +201,8 @@ def _lookup(jwt_header: dict, claims: dict) -> Principal:
         if row is not None and row.revoked:
             raise RevokedTokenError(jwt_header, claims)
     user = principal_from_row(row) if row is not None else None
-    if user is None or not user.is_active or user.token_version != claims["tv"]:
+    if (user is None or not user.is_active or user.token_version != claims["tv"]
+            or user.identity_key != claims["ik"]):
         raise UserLookupError("Failed to load user", jwt_header, claims)
     return user
 

@@ -31,7 +31,7 @@ AUDITED_TABLES: set[str] = set()
 APPEND_ONLY = (AuditEntry, StockMovement)
 APPEND_ONLY_TABLES = frozenset(model.__tablename__ for model in APPEND_ONLY)
 # Maintained by the ORM itself, not changes anyone made.
-UNLOGGED_FIELDS = frozenset({"id", "version", "created_at", "updated_at"})
+UNLOGGED_FIELDS = frozenset({"id", "version", "created_at", "updated_at", "identity_key"})
 # Changed by routine bookkeeping only; never logged as an edit.
 BOOKKEEPING_FIELDS = {User: frozenset({"last_login_at"})}
 _BOOKKEEPING_KEY = "erp_audit_bookkeeping"

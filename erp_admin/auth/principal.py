@@ -32,6 +32,7 @@ class Principal:
     role: str
     is_active: bool
     token_version: int
+    identity_key: str
     last_login_at: datetime | None
     version: int
     created_at: datetime

@@ -30,12 +30,14 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Return the active user named by a session id of the form '<id>:<token_version>'."""
-    user_id, _, token_version = session_id.partition(":")
-    if not user_id.isdigit() or not token_version.isdigit():
+    """Return the active user named by a session id of the form '<id>:<token_version>:<identity_key>'."""
+    user_id, token_version, identity_key = (session_id.split(":") + ["", ""])[:3]
+    if not user_id.isdigit() or not token_version.isdigit() or not identity_key:
         return None
     user = db.session.get(User, int(user_id))
-    # A password, role or active-flag change bumps token_version: old sessions end.
-    if user is None or not user.is_active or user.token_version != int(token_version):
+    # A password, role or active-flag change bumps token_version: old sessions end. The identity
+    # key differs for any other user who gets the same id (a restored backup, a reset sequence).
+    if (user is None or not user.is_active or user.token_version != int(token_version)
+            or user.identity_key != identity_key):
         return None
     return user

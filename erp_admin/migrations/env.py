@@ -98,8 +98,22 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        # SQLite rebuilds a table by dropping it and renaming a copy: with foreign keys
+        # enforced, the DROP would cascade to (or null) every reference to it. The pragma
+        # only takes effect outside a transaction, so it is set on the raw connection
+        # before the migrations begin, and restored before the connection goes back to
+        # the pool. Migrations that rebuild tables run PRAGMA foreign_key_check themselves.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

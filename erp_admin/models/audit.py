@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from erp_admin.models.base import Base, UTCDateTime, utcnow
+from erp_admin.models.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 
 CHANNELS = ("api", "admin", "cli", "shell")
 ACTIONS = ("create", "update", "delete", "login", "login_failed", "logout")
@@ -18,6 +18,7 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_entity_entity_id", "entity", "entity_id"),
         Index("ix_audit_log_at", "at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,6 +15,11 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Table options of every table whose ids the outside world sees (API, panel, audit entity_id,
+# generated SKUs): on SQLite, AUTOINCREMENT, so deleting the newest row never frees its id for
+# the next insert. PostgreSQL's serial sequences never hand a value out twice already.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""

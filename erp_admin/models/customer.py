@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from erp_admin.models.base import Base, TimestampMixin
+from erp_admin.models.base import NEVER_REUSE_IDS, Base, TimestampMixin
 
 
 class Customer(TimestampMixin, Base):
@@ -12,6 +12,7 @@ class Customer(TimestampMixin, Base):
     __table_args__ = (
         Index("ix_customers_created_at", "created_at"),
         Index("ix_customers_updated_at", "updated_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, Index, Integer, Numeric, String
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
-from erp_admin.models.base import Base, TimestampMixin
+from erp_admin.models.base import NEVER_REUSE_IDS, Base, TimestampMixin
 
 
 def is_low_stock(quantity, reorder_level):
@@ -23,6 +23,7 @@ class Product(TimestampMixin, Base):
         CheckConstraint("price >= 0", name="price_non_negative"),
         Index("ix_products_created_at", "created_at"),
         Index("ix_products_updated_at", "updated_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

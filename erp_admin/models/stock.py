@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from erp_admin.models.base import Base, UTCDateTime, utcnow
+from erp_admin.models.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 
 
 class StockMovement(Base):
@@ -16,6 +16,7 @@ class StockMovement(Base):
         CheckConstraint("quantity_after >= 0", name="quantity_after_non_negative"),
         Index("ix_stock_movements_product_id_id", "product_id", "id"),
         Index("ix_stock_movements_created_at", "created_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,14 +1,21 @@
 """The User table: accounts for the panel, the API and the CLI."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from erp_admin.models.base import Base, TimestampMixin, UTCDateTime
+from erp_admin.models.base import NEVER_REUSE_IDS, Base, TimestampMixin, UTCDateTime
 
 ROLES = ("admin", "manager", "user")
+IDENTITY_KEY_LENGTH = 32
+
+
+def new_identity_key() -> str:
+    """Return a fresh random identity key for a new user."""
+    return secrets.token_hex(IDENTITY_KEY_LENGTH // 2)
 
 
 class User(TimestampMixin, Base):
@@ -16,6 +23,7 @@ class User(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'manager', 'user')", name="role_valid"),
         Index("ix_users_created_at", "created_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,6 +37,10 @@ class User(TimestampMixin, Base):
     # Bumped on password, role or active-flag change: tokens carrying an older
     # value (and panel sessions) stop working at once.
     token_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # Random, set once at creation, never shown or edited: tokens and panel sessions carry it,
+    # so they are honoured only for this user, even if a restored backup or a reset sequence
+    # hands the same id to someone else.
+    identity_key: Mapped[str] = mapped_column(String(IDENTITY_KEY_LENGTH), nullable=False, default=new_identity_key)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
@@ -45,9 +57,9 @@ class User(TimestampMixin, Base):
         return False
 
     def get_id(self) -> str:
-        # The session stores id and token version, so a password/role change
-        # or deactivation logs out every browser session too.
-        return f"{self.id}:{self.token_version}"
+        # The session stores id, token version and identity key, so a password/role change
+        # or deactivation logs out every browser session too, and no other user can answer to it.
+        return f"{self.id}:{self.token_version}:{self.identity_key}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r} {self.role}>"

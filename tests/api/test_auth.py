@@ -144,10 +144,15 @@ def test_deleted_user_token_is_refused(client, tokens):
 # --- forged and broken tokens ----------------------------------------------------------------
 
 def _claims(tokens, **overrides):
+    from erp_admin.extensions import db
+    from erp_admin.models import User
+
     user = tokens.user("admin")
+    with tokens.app.app_context():
+        identity_key = db.session.get(User, user.id).identity_key
     now = int(time.time())
     claims = {"sub": str(user.id), "iat": now, "nbf": now, "exp": now + 600, "jti": "j-" + str(now),
-              "type": "access", "fresh": False, "tv": 0}
+              "type": "access", "fresh": False, "tv": 0, "ik": identity_key}
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -171,6 +176,8 @@ def _attacks(tokens):
         "wrong type": "Bearer " + pyjwt.encode(_claims(tokens, type="refresh"), TEST_JWT_SECRET, algorithm="HS256"),
         "no tv claim": "Bearer " + pyjwt.encode(_claims(tokens, tv=None), TEST_JWT_SECRET, algorithm="HS256"),
         "stale tv": "Bearer " + pyjwt.encode(_claims(tokens, tv=7), TEST_JWT_SECRET, algorithm="HS256"),
+        "no ik claim": "Bearer " + pyjwt.encode(_claims(tokens, ik=None), TEST_JWT_SECRET, algorithm="HS256"),
+        "other ik": "Bearer " + pyjwt.encode(_claims(tokens, ik="0" * 32), TEST_JWT_SECRET, algorithm="HS256"),
         "no exp": "Bearer " + pyjwt.encode(_claims(tokens, exp=None), TEST_JWT_SECRET, algorithm="HS256"),
         "integer sub": "Bearer " + pyjwt.encode(_claims(tokens, sub=1), TEST_JWT_SECRET, algorithm="HS256"),
         "unknown user": "Bearer " + pyjwt.encode(_claims(tokens, sub="999999"), TEST_JWT_SECRET, algorithm="HS256"),
@@ -180,7 +187,8 @@ def _attacks(tokens):
 
 
 ATTACKS = ["missing", "not a bearer", "empty bearer", "malformed", "garbage", "bad signature", "alg none",
-           "other algorithm", "expired", "wrong type", "no tv claim", "stale tv", "no exp", "integer sub",
+           "other algorithm", "expired", "wrong type", "no tv claim", "stale tv", "no ik claim", "other ik", "no exp",
+           "integer sub",
            "unknown user", "huge sub", "tampered"]
 
 
