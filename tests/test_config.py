@@ -117,6 +117,12 @@ def test_production_refuses_weak_secrets(tmp_path, secret, jwt_secret, message):
     assert not (tmp_path / "secrets.json").exists()
 
 
+def test_production_wants_a_key_as_long_as_the_jwt_algorithm_hash(tmp_path):
+    with pytest.raises(ConfigError, match="JWT_SECRET_KEY is 40 bytes: HS512 needs at least 64."):
+        make_app(tmp_path, **production(JWT_ALGORITHM="HS512"))
+    make_app(tmp_path, **production(JWT_ALGORITHM="HS512", JWT_SECRET_KEY="j" * 64))
+
+
 def test_every_known_default_is_refused(tmp_path):
     for value in KNOWN_DEFAULT_SECRETS:
         with pytest.raises(ConfigError, match="well-known default"):

@@ -246,7 +246,7 @@ def current_claims() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    """Bind flask-jwt-extended: header tokens only, only the configured algorithm."""
+    """Bind flask-jwt-extended: header tokens only, only the configured algorithm (config checked both)."""
     app.config["JWT_TOKEN_LOCATION"] = ["headers"]
     app.config["JWT_COOKIE_CSRF_PROTECT"] = False  # no cookies, so no csrf claim in the tokens
     app.config["JWT_DECODE_ALGORITHMS"] = [app.config["JWT_ALGORITHM"]]
