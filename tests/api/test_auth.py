@@ -236,7 +236,7 @@ def test_a_login_racing_a_change_of_the_same_user(client, make_user, make_app, m
 
     make_user("dana", password="password123")
     other_worker = make_app(SQLITE_BUSY_TIMEOUT_MS=1000)
-    real_verify, errors = signin.verify_password, []
+    real_verify, errors = signin.check_password, []
 
     def change_user():
         try:
@@ -253,7 +253,7 @@ def test_a_login_racing_a_change_of_the_same_user(client, make_user, make_app, m
         worker.join()
         return real_verify(stored, password)
 
-    monkeypatch.setattr(signin, "verify_password", verify_while_another_worker_writes)
+    monkeypatch.setattr(signin, "check_password", verify_while_another_worker_writes)
     response = login(client, "dana", "password123")
     assert errors == []
     if change == "profile":
