@@ -72,6 +72,7 @@ def authenticate(username, password, *, client_addr: str | None) -> SignInResult
             user.password_hash = new_hash
             mark_bookkeeping(user, "password_hash")
         user.last_login_at = utcnow()
+        throttle.record_success(keys)  # this address is now known for this user
         record("login", "user", user.id, user=user)
         db.session.commit()
         return SignInResult(user)

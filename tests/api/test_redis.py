@@ -122,6 +122,34 @@ def test_throttle_counts_in_redis(redis_app):
         assert db.session.scalar(select(func.count()).select_from(ThrottleCounter)) == 0
 
 
+def test_known_addresses_and_counters_live_in_redis(redis_app):
+    """The throttling scheme on Redis: an attacker's address is blocked, a known address of the user is not."""
+    from sqlalchemy import func, select
+
+    from erp_admin.auth.throttle import USER_LIMIT_FACTOR
+    from erp_admin.extensions import db
+    from erp_admin.models import ThrottleCounter
+
+    _user_tokens(redis_app, username="mona")
+    client = redis_app.test_client()
+
+    def login(password, addr):
+        return client.post("/api/auth/login", json={"username": "mona", "password": password},
+                           environ_base={"REMOTE_ADDR": addr})
+
+    assert login("password123", "10.0.0.7").status_code == 200  # mona's own address becomes known
+    for _ in range(3):
+        assert_problem(login("guess", "10.0.0.66"), 401)
+    assert_problem(login("password123", "10.0.0.66"), 429)
+    assert login("password123", "10.0.0.8").status_code == 200  # never known, but one address locks nobody out
+    for i in range(3 * USER_LIMIT_FACTOR - 3):  # with the 3 above: the username's threshold
+        assert_problem(login("guess", f"172.16.0.{i}"), 401)
+    assert_problem(login("password123", "172.16.1.1"), 429)
+    assert login("password123", "10.0.0.7").status_code == 200
+    with redis_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ThrottleCounter)) == 0
+
+
 def test_redis_down_fails_closed(database_url, instance_path):
     """An unreachable Redis refuses tokens (401: fails closed); logins fall back to the database counters."""
     from erp_admin import create_app
