@@ -60,7 +60,7 @@ def revoked_in_redis(jti: str) -> bool:
 
 
 def revoked_in_database(jti: str) -> bool:
-    """True when the revoked_tokens table holds jti (the per-request lookup reads REVOKED instead)."""
+    """True when the revoked_tokens table holds jti (the per-request lookup reads REVOKED in its own statement)."""
     return db.session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti)) is not None
 
 

@@ -180,8 +180,9 @@ def _lookup(jwt_header: dict, claims: dict) -> Principal:
     if revocation.revoked_in_redis(jti):  # only with REDIS_URL; fails closed when Redis is down
         raise RevokedTokenError(jwt_header, claims)
     user_id = _user_id(claims)
-    row = db.session.connection().execute(_statement(), {"user_id": user_id, "jti": jti}).first() \
-        if user_id is not None else None
+    row = None
+    if user_id is not None:
+        row = db.session.connection().execute(_statement(), {"user_id": user_id, "jti": jti}).first()
     if row is None and revocation.revoked_in_database(jti):  # no such user: still say "revoked" first
         raise RevokedTokenError(jwt_header, claims)
     if row is not None and row.revoked:
