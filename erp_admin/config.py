@@ -41,11 +41,11 @@ class Defaults:
     REDIS_TIMEOUT = 2.0  # seconds to connect to / hear from Redis before a call fails
     REDIS_RECHECK_INTERVAL = 5.0  # seconds after a failed Redis call before Redis is tried again
 
+    # Tokens are read from the Authorization header only, checked with this one algorithm
+    # (JWT_TOKEN_LOCATION and JWT_DECODE_ALGORITHMS are fixed by that: see _check_jwt_settings).
     JWT_ALGORITHM = "HS256"
-    JWT_DECODE_ALGORITHMS = ["HS256"]
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=7)
-    JWT_TOKEN_LOCATION = ["headers"]
 
     # Largest request body anywhere (CSV imports); JSON bodies are held to API_MAX_BODY.
     MAX_CONTENT_LENGTH = 10 * MiB
@@ -103,6 +103,7 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         app.config.update(test_config)
 
     _normalise(app)
+    _check_jwt_settings(app.config)
     if is_production(app):
         check_production_secrets(app.config)
         check_production_settings(app.config)
@@ -149,6 +150,24 @@ def _normalise(app: Flask) -> None:
         cfg["REMEMBER_COOKIE_SECURE"] = True
 
 
+# HMAC algorithms (the only kind supported: one shared secret) and their key size in bytes (RFC 7518 3.2).
+JWT_HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+
+
+def _check_jwt_settings(cfg) -> None:
+    """Raise ConfigError for a token setting the app does not support, instead of silently ignoring it."""
+    algorithm = cfg.get("JWT_ALGORITHM")
+    if algorithm not in JWT_HMAC_KEY_BYTES:
+        raise ConfigError(f"JWT_ALGORITHM is {algorithm!r}: supported are {', '.join(JWT_HMAC_KEY_BYTES)}.")
+    # flask-jwt-extended settings an operator may carry over from elsewhere: only one value works here.
+    fixed = {"JWT_TOKEN_LOCATION": (["headers"], "tokens are read from the Authorization header only"),
+             "JWT_DECODE_ALGORITHMS": ([algorithm], "tokens are checked with JWT_ALGORITHM only")}
+    for key, (supported, why) in fixed.items():
+        value = cfg.get(key, supported)
+        if (list(value) if isinstance(value, (list, tuple)) else [value]) != supported:
+            raise ConfigError(f"{key} is not supported ({why}): remove ERP_{key}.")
+
+
 def check_production_secrets(cfg) -> None:
     """Raise ConfigError unless SECRET_KEY and JWT_SECRET_KEY are strong and distinct."""
     keys = {}
@@ -162,6 +181,9 @@ def check_production_secrets(cfg) -> None:
         if len(raw) < 32:
             raise ConfigError(f"{name} is only {len(raw)} bytes: production needs at least 32 random bytes.")
         keys[name] = raw
+    needed = JWT_HMAC_KEY_BYTES.get(cfg.get("JWT_ALGORITHM"), 32)
+    if len(keys["JWT_SECRET_KEY"]) < needed:
+        raise ConfigError(f"JWT_SECRET_KEY is {len(keys['JWT_SECRET_KEY'])} bytes: {cfg['JWT_ALGORITHM']} needs at least {needed}.")
     if keys["SECRET_KEY"] == keys["JWT_SECRET_KEY"]:
         raise ConfigError("SECRET_KEY and JWT_SECRET_KEY are equal: give each its own random secret.")
 

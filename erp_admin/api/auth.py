@@ -59,7 +59,7 @@ def login():
         return problem(401, "Invalid username or password.")
     body = issue_tokens(result.user)
     body["user"] = serialize_user(result.user)
-    return jsonify(body)
+    return _token_response(body)
 
 
 @route("/auth/me", ["GET"], summary="The signed-in user and what their role may do", tags=["auth"],
@@ -75,7 +75,15 @@ def me():
        responses={200: Reply("AccessToken")}, commit=False)
 def refresh():
     """Send the refresh token as the bearer token."""
-    return jsonify(issue_access_token(current_principal()))
+    return _token_response(issue_access_token(current_principal()))
+
+
+def _token_response(body: dict):
+    # RFC 6749 section 5.1: tokens must not be stored by any cache (Pragma for HTTP/1.0 caches).
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
 
 
 @route("/auth/logout", ["POST"], summary="Revoke the access token (and a refresh token)", tags=["auth"],

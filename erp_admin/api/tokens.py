@@ -28,7 +28,6 @@ from erp_admin.api import revocation
 from erp_admin.audit.context import get_actor, set_actor, with_user
 from erp_admin.auth.access import NotAuthenticated, set_principal
 from erp_admin.extensions import db, jwt
-from erp_admin.kv import redis_enabled
 from erp_admin.auth.principal import Principal, principal_from_row, principal_statement
 from erp_admin.models import User
 from erp_admin.services.errors import ServiceUnavailable
@@ -178,28 +177,23 @@ def _describe(exc: Exception) -> str:
 
 
 def _lookup(jwt_header: dict, claims: dict) -> Principal:
-    """Revocation, then the user: one statement when revocations live in the database.
+    """Revocation, then the user: one statement reads both from the database (plus Redis when configured).
 
     Raises RevokedTokenError or UserLookupError, in flask-jwt-extended's order.
     """
     jti = claims.get("jti")
     if not isinstance(jti, str):
         raise RevokedTokenError(jwt_header, claims)
+    if revocation.revoked_in_redis(jti):  # only with REDIS_URL; fails closed when Redis is down
+        raise RevokedTokenError(jwt_header, claims)
     user_id = _user_id(claims)
-    if redis_enabled():  # revocations live in Redis: ask it first, then read the user
-        if revocation.is_revoked(jti):
-            raise RevokedTokenError(jwt_header, claims)
-        row = db.session.connection().execute(_statement(False), {"user_id": user_id}).first() if user_id else None
-    elif user_id is None:
-        if revocation.is_revoked(jti):
-            raise RevokedTokenError(jwt_header, claims)
-        row = None
-    else:
-        row = db.session.connection().execute(_statement(True), {"user_id": user_id, "jti": jti}).first()
-        if row is None and revocation.is_revoked(jti):  # no such user: still say "revoked" first
-            raise RevokedTokenError(jwt_header, claims)
-        if row is not None and row.revoked:
-            raise RevokedTokenError(jwt_header, claims)
+    row = None
+    if user_id is not None:
+        row = db.session.connection().execute(_statement(), {"user_id": user_id, "jti": jti}).first()
+    if row is None and revocation.revoked_in_database(jti):  # no such user: still say "revoked" first
+        raise RevokedTokenError(jwt_header, claims)
+    if row is not None and row.revoked:
+        raise RevokedTokenError(jwt_header, claims)
     user = principal_from_row(row) if row is not None else None
     if (user is None or not user.is_active or user.token_version != claims["tv"]
             or user.identity_key != claims["ik"]):
@@ -218,9 +212,9 @@ def _user_id(claims: dict) -> int | None:
 
 
 @cache
-def _statement(with_revocation: bool) -> Select:
+def _statement() -> Select:
     # Built once: a reused statement object keeps SQLAlchemy's cache key, so it is compiled once too.
-    return principal_statement(revocation.REVOKED if with_revocation else None)
+    return principal_statement(revocation.REVOKED)
 
 
 @jwt.user_lookup_loader
@@ -254,7 +248,7 @@ def current_claims() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    """Bind flask-jwt-extended: header tokens only, only the configured algorithm."""
+    """Bind flask-jwt-extended: header tokens only, only the configured algorithm (config checked both)."""
     app.config["JWT_TOKEN_LOCATION"] = ["headers"]
     app.config["JWT_COOKIE_CSRF_PROTECT"] = False  # no cookies, so no csrf claim in the tokens
     app.config["JWT_DECODE_ALGORITHMS"] = [app.config["JWT_ALGORITHM"]]

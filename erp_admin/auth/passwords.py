@@ -59,26 +59,37 @@ def verify_password(stored_hash: str | None, password: str) -> tuple[bool, str |
     Returns (ok, new_hash): new_hash is an argon2id hash to store when the
     stored one is of an older scheme or weaker parameters, else None.
     """
+    ok, rehash = check_password(stored_hash, password)
+    return ok, (hash_password(password) if rehash else None)
+
+
+def check_password(stored_hash: str | None, password: str) -> tuple[bool, bool]:
+    """Check password against stored_hash: (ok, whether to store a new argon2id hash when ok).
+
+    Every check runs exactly one argon2 verification, whatever the stored scheme
+    and outcome: a legacy SHA-256 account must not answer a wrong password in a
+    fraction of the time an argon2 account or an unknown user takes.
+    """
     if not stored_hash or not isinstance(password, str):
-        burn_dummy_hash(password or "")
-        return False, None
+        burn_dummy_hash(password if isinstance(password, str) else "")
+        return False, False
     if stored_hash.startswith("$argon2"):
         hasher = _hasher()
         with _slot():
             try:
                 hasher.verify(stored_hash, password)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
-                return False, None
-        return True, (hash_password(password) if hasher.check_needs_rehash(stored_hash) else None)
+                return False, False
+        return True, hasher.check_needs_rehash(stored_hash)
     if LEGACY_SHA256.match(stored_hash):
-        digest = hashlib.sha256(password.encode("utf-8")).hexdigest()
-        ok = hmac.compare_digest(digest, stored_hash)
-        return ok, (hash_password(password) if ok else None)
-    try:
-        ok = check_password_hash(stored_hash, password)
-    except (ValueError, TypeError):  # a format nobody here knows
-        return False, None
-    return ok, (hash_password(password) if ok else None)
+        ok = hmac.compare_digest(hashlib.sha256(password.encode("utf-8")).hexdigest(), stored_hash)
+    else:
+        try:
+            ok = check_password_hash(stored_hash, password)
+        except (ValueError, TypeError):  # a format nobody here knows
+            ok = False
+    burn_dummy_hash(password)
+    return ok, ok
 
 
 def burn_dummy_hash(password: str) -> None:

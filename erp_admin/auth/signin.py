@@ -8,7 +8,7 @@ from sqlalchemy import select
 from erp_admin.audit.log import record
 from erp_admin.audit.trail import mark_bookkeeping
 from erp_admin.auth import throttle
-from erp_admin.auth.passwords import burn_dummy_hash, verify_password
+from erp_admin.auth.passwords import burn_dummy_hash, check_password, hash_password
 from erp_admin.database import read_phase
 from erp_admin.extensions import db
 from erp_admin.models import User
@@ -51,12 +51,15 @@ def authenticate(username, password, *, client_addr: str | None) -> SignInResult
         user = db.session.scalar(select(User).where(User.username == username)) if username else None
     if user is None:
         burn_dummy_hash(password)  # same cost as a real check: timing reveals nothing
-        ok, new_hash = False, None
+        ok, rehash = False, False
     else:
         checked_hash = user.password_hash
-        ok, new_hash = verify_password(checked_hash, password)
+        ok, rehash = check_password(checked_hash, password)
 
     ok = ok and user.is_active
+    # Only for an active account with the right password (a failure costs one verification,
+    # nothing more), and before the write transaction: the hash is not made under its lock.
+    new_hash = hash_password(password) if ok and rehash else None
     if ok:
         # Read again in the write transaction, under a row lock on PostgreSQL: a concurrent
         # login of the same user may have changed the row (its version) since, and a
@@ -69,6 +72,7 @@ def authenticate(username, password, *, client_addr: str | None) -> SignInResult
             user.password_hash = new_hash
             mark_bookkeeping(user, "password_hash")
         user.last_login_at = utcnow()
+        throttle.record_success(keys)  # this address is now known for this user
         record("login", "user", user.id, user=user)
         db.session.commit()
         return SignInResult(user)

@@ -41,7 +41,8 @@ def _parse_price(value: Any) -> Decimal:
         raise ValueError(f"must be at most {PRICE_MAX}")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError("must have at most 2 decimal places")
-    return amount.quantize(Decimal("0.01"))
+    # copy_abs: -0 passes the checks above but must be stored and returned as 0, never -0.0.
+    return amount.quantize(Decimal("0.01")).copy_abs()
 
 
 def _normalise_email(value: str) -> str:

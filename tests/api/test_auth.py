@@ -77,6 +77,16 @@ def test_refresh_issues_a_working_access_token(client, tokens):
     assert client.get("/api/auth/me", headers=bearer(body["access_token"])).status_code == 200
 
 
+def test_token_responses_are_never_cached(client, make_user, tokens):
+    """RFC 6749 section 5.1: a response carrying tokens has Cache-Control: no-store (and Pragma: no-cache)."""
+    make_user("carla", password="password123")
+    refreshed = client.post("/api/auth/refresh", headers=bearer(tokens.pair("user")["refresh_token"]))
+    for response in (login(client, "carla", "password123"), refreshed):
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Pragma"] == "no-cache"
+
+
 def test_refresh_token_is_not_an_access_token_nor_the_reverse(client, tokens):
     pair = tokens.pair("user")
     assert_problem(client.get("/api/auth/me", headers=bearer(pair["refresh_token"])), 401)
@@ -231,7 +241,7 @@ def test_a_login_racing_a_change_of_the_same_user(client, make_user, make_app, m
 
     make_user("dana", password="password123")
     other_worker = make_app(SQLITE_BUSY_TIMEOUT_MS=1000)
-    real_verify, errors = signin.verify_password, []
+    real_verify, errors = signin.check_password, []
 
     def change_user():
         try:
@@ -248,7 +258,7 @@ def test_a_login_racing_a_change_of_the_same_user(client, make_user, make_app, m
         worker.join()
         return real_verify(stored, password)
 
-    monkeypatch.setattr(signin, "verify_password", verify_while_another_worker_writes)
+    monkeypatch.setattr(signin, "check_password", verify_while_another_worker_writes)
     response = login(client, "dana", "password123")
     assert errors == []
     if change == "profile":

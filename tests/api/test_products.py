@@ -1,6 +1,7 @@
 """Products through the API: shapes, validation, read-only and unknown fields, ETag/If-Match."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -124,3 +125,17 @@ def test_unknown_and_huge_ids_are_404(client, h, app):
         assert_problem(client.delete(path, headers=h), 404)
     assert_problem(client.get("/api/products/-1", headers=h), 404)
     assert_problem(client.get("/api/products/abc", headers=h), 404)
+
+
+@pytest.mark.parametrize("price", [-0, -0.0, "-0", "-0.00", " -0.0 "])
+def test_negative_zero_price_is_stored_and_returned_as_zero(app, client, h, price):
+    response = client.post("/api/products", json={"name": "Free", "price": price}, headers=h)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert re.search(r'"price":\s*-', response.get_data(as_text=True)) is None
+    again = client.get(response.headers["Location"], headers=h)
+    assert re.search(r'"price":\s*-', again.get_data(as_text=True)) is None and again.get_json()["price"] == 0
+    with app.app_context():
+        from erp_admin.extensions import db
+        from erp_admin.models import Product
+
+        assert str(db.session.get(Product, response.get_json()["id"]).price) == "0.00"

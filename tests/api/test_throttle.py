@@ -1,4 +1,4 @@
-"""Failed-login throttling over the API: per address and per username, shared by every worker."""
+"""Failed-login throttling over the API: per address and per username (docs/security.md), shared by every worker."""
 from __future__ import annotations
 
 import pytest
@@ -38,11 +38,50 @@ def test_successful_logins_do_not_count(limited_app, make_user):
         assert login(client, "erin", "password123").status_code == 200
 
 
+def at(addr: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": addr}}
+
+
 def test_counts_per_username_across_addresses(limited_app):
+    """A username's threshold is USER_LIMIT_FACTOR x the limit, from any addresses; then new addresses get 429."""
+    from erp_admin.auth.throttle import USER_LIMIT_FACTOR
+
     client = limited_app.test_client()
-    for i in range(3):
-        login(client, "frank", "bad", environ_base={"REMOTE_ADDR": f"10.0.0.{i}"})
-    assert_problem(login(client, "frank", "bad", environ_base={"REMOTE_ADDR": "10.0.0.99"}), 429)
+    threshold = 3 * USER_LIMIT_FACTOR
+    for i in range(threshold):  # one failure per address: no address reaches its own limit
+        assert_problem(login(client, "frank", "bad", **at(f"10.0.0.{i}")), 401)
+    response = login(client, "frank", "bad", **at("10.0.0.99"))
+    assert_problem(response, 429)
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+
+
+def test_an_attacker_cannot_lock_a_user_out_from_one_address(client, make_user):
+    make_user("manager", password="manager-pass-1")
+    for _ in range(10):
+        assert_problem(login(client, "manager", "guess", **at("10.0.0.66")), 401)
+    assert_problem(login(client, "manager", "guess", **at("10.0.0.66")), 429)
+    assert_problem(login(client, "manager", "manager-pass-1", **at("10.0.0.66")), 429)  # that address is blocked
+    # The real manager, elsewhere, never signed in from there before: still signs in.
+    assert login(client, "manager", "manager-pass-1", **at("10.0.0.7")).status_code == 200
+
+
+def test_stuffing_one_account_from_many_addresses_spares_its_known_addresses(limited_app):
+    from erp_admin.auth.throttle import USER_LIMIT_FACTOR
+    from tests.factories import create_user
+
+    with limited_app.app_context():
+        create_user("manager", role="manager", password="manager-pass-1")
+    client = limited_app.test_client()
+    assert login(client, "manager", "manager-pass-1", **at("10.0.0.7")).status_code == 200  # a known address
+    for i in range(3 * USER_LIMIT_FACTOR):  # a botnet: many addresses, a few guesses each
+        assert_problem(login(client, "manager", "guess", **at(f"172.16.{i // 2}.{i % 2}")), 401)
+    # A new address is refused, right password or not ...
+    assert_problem(login(client, "manager", "manager-pass-1", **at("172.16.200.1")), 429)
+    assert_problem(login(client, "manager", "guess", **at("172.16.200.2")), 429)
+    # ... while the address the manager signed in from still signs in.
+    assert login(client, "manager", "manager-pass-1", **at("10.0.0.7")).status_code == 200
+    # Other users are not affected.
+    assert_problem(login(client, "someone", "guess", **at("172.16.200.3")), 401)
 
 
 def test_counts_per_address_across_usernames(limited_app):

@@ -153,3 +153,43 @@ def test_concurrent_hashes_are_bounded(app, monkeypatch):
     for thread in threads:
         thread.join(10)
     assert state == {"active": 0, "max": limit, "done": workers}
+
+
+FAILURES = {
+    "unknown user": ("nobody", "whatever-pass", None, True),
+    "wrong password, argon2 account": ("argonuser", "wrong-pass", None, True),
+    "wrong password, legacy SHA-256 account": ("olduser", "wrong-pass", sha256("legacy-pass"), True),
+    "wrong password, Werkzeug account": ("flaskuser", "wrong-pass", generate_password_hash("werkzeug-pass", method="pbkdf2:sha256:1000"), True),
+    "inactive, argon2 account, right password": ("argonuser", "password123", None, False),
+    "inactive, legacy account, right password": ("olduser", "legacy-pass", sha256("legacy-pass"), False),
+    "inactive, legacy account, wrong password": ("olduser", "wrong-pass", sha256("legacy-pass"), False),
+}
+
+
+@pytest.mark.parametrize("case", FAILURES)
+def test_every_kind_of_failed_login_runs_one_argon2_verification(app, make_user, monkeypatch, case):
+    """Same cost for every failure, so timing tells no account (or its hash scheme) apart: one argon2 verify, no hash."""
+    from argon2 import PasswordHasher
+
+    username, password, stored, active = FAILURES[case]
+    if username != "nobody":
+        make_user(username, password="password123", is_active=active)
+    with app.app_context():
+        if stored:
+            _store_hash(username, stored)
+        passwords.burn_dummy_hash("warm-up")  # the dummy hash is made once per process
+        calls = {"verify": 0, "hash": 0}
+        real_verify, real_hash = PasswordHasher.verify, PasswordHasher.hash
+
+        def verify(self, *args, **kwargs):
+            calls["verify"] += 1
+            return real_verify(self, *args, **kwargs)
+
+        def hash_(self, *args, **kwargs):
+            calls["hash"] += 1
+            return real_hash(self, *args, **kwargs)
+
+        monkeypatch.setattr(PasswordHasher, "verify", verify)
+        monkeypatch.setattr(PasswordHasher, "hash", hash_)
+        assert not authenticate(username, password, client_addr="10.0.0.3").ok
+    assert calls == {"verify": 1, "hash": 0}
