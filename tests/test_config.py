@@ -162,3 +162,14 @@ def test_wsgi_refuses_to_start_with_one_line(tmp_path):
     assert result.stderr == (
         "ERP Admin refuses to start: SECRET_KEY is not set: production needs ERP_SECRET_KEY (at least 32 random bytes).\n"
     )
+
+
+def test_development_cors_origins_cover_both_names_of_the_spa_dev_server(tmp_path):
+    """Vite's dev server is reached as localhost or 127.0.0.1; both are allowed in development."""
+    assert make_app(tmp_path).config["CORS_ORIGINS"] == ["http://localhost:5173", "http://127.0.0.1:5173"]
+
+
+def test_production_cors_origins_are_only_what_is_configured(tmp_path):
+    assert make_app(tmp_path, **production(AUTO_MIGRATE=False)).config["CORS_ORIGINS"] == []
+    configured = make_app(tmp_path, **production(AUTO_MIGRATE=False, CORS_ORIGINS="https://spa.example"))
+    assert configured.config["CORS_ORIGINS"] == ["https://spa.example"]
