@@ -58,17 +58,21 @@ def login():
     if not result.ok:
         return problem(401, "Invalid username or password.")
     body = issue_tokens(result.user)
-    body["user"] = serialize_user(result.user)
+    body["user"] = signed_in_user(result.user)
     return jsonify(body)
 
 
 @route("/auth/me", ["GET"], summary="The signed-in user and what their role may do", tags=["auth"],
        responses={200: Reply("Me")})
 def me():
-    user = current_principal()
+    return jsonify(signed_in_user(current_principal()))
+
+
+def signed_in_user(user) -> dict:
+    """The user as `me` and the login reply show it: the record plus the role's permissions."""
     body = serialize_user(user)
     body["permissions"] = permissions_for(user.role)
-    return jsonify(body)
+    return body
 
 
 @route("/auth/refresh", ["POST"], summary="A new access token for a refresh token", tags=["auth"], auth="refresh",

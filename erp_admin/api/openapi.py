@@ -154,13 +154,12 @@ def components() -> dict:
         schemas[name] = response_schema(name)
         schemas[f"{name}Create"] = request_schema(model, partial=False)
         schemas[f"{name}Update"] = request_schema(model, partial=True)
-    user_ref = {"$ref": REF + "User"}
     token = {"access_token": {"type": "string"}, "token_type": {"type": "string", "enum": ["bearer"]},
              "expires_in": {"type": "integer"}}
     schemas["AccessToken"] = {"type": "object", "properties": token, "required": list(token)}
     schemas["TokenPair"] = {
         "type": "object",
-        "properties": {**token, "refresh_token": {"type": "string"}, "user": user_ref},
+        "properties": {**token, "refresh_token": {"type": "string"}, "user": {"$ref": REF + "Me"}},
         "required": [*token, "refresh_token", "user"],
     }
     verbs = {"type": "array", "items": {"type": "string"}}

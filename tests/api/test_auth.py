@@ -250,3 +250,11 @@ def test_a_login_racing_a_change_of_the_same_user(client, make_user, make_app, m
         assert response.status_code == 200 and response.get_json()["user"]["full_name"] == "Dana D."
     else:
         assert_problem(response, 401)
+
+
+@pytest.mark.parametrize("role", ["user", "manager", "admin"])
+def test_login_user_carries_permissions_exactly_as_me(client, make_user, role):
+    make_user(f"perm_{role}", role=role)
+    login = client.post("/api/auth/login", json={"username": f"perm_{role}", "password": "password123"}).get_json()
+    me = client.get("/api/auth/me", headers=bearer(login["access_token"])).get_json()
+    assert login["user"]["permissions"] and login["user"] == me

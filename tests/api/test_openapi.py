@@ -91,3 +91,8 @@ def test_document_is_a_valid_openapi_3_1_document(client):
     schema = schemathesis.openapi.from_dict(client.get("/api/openapi.json").get_json())
     operations = [op for op in schema.get_all_operations()]
     assert len(operations) >= 27 and all(op.ok() for op in operations)
+
+
+def test_the_login_reply_user_is_documented_as_me(client):
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    assert schemas["TokenPair"]["properties"]["user"] == {"$ref": "#/components/schemas/Me"}
