@@ -53,7 +53,7 @@ PROBLEM = {
     },
 }
 HEADERS = {
-    "ETag": {"description": 'Strong validator carrying the version, e.g. "3".', "schema": {"type": "string"}},
+    "ETag": {"description": 'Strong validator carrying the (current) version, e.g. "3".', "schema": {"type": "string"}},
     "Location": {"description": "URL of the created record.", "schema": {"type": "string"}},
     "X-Total-Count": {"description": "Number of all matching rows.", "schema": {"type": "integer"}},
     "Link": {"description": 'Next and previous pages (rel="next", rel="prev").', "schema": {"type": "string"}},
@@ -249,7 +249,7 @@ def _operation(spec: RouteSpec, method: str) -> dict:
         errors.add(400)
     errors.update((404, 405, 500))
     for status in sorted(errors):
-        headers = {401: ("WWW-Authenticate",), 405: ("Allow",), 429: ("Retry-After",)}.get(status, ())
+        headers = {401: ("WWW-Authenticate",), 405: ("Allow",), 412: ("ETag",), 429: ("Retry-After",)}.get(status, ())
         responses[str(status)] = _problem_response(status, headers)
     responses["default"] = {"description": "Any other error (problem details).",
                             "content": {"application/problem+json": {"schema": {"$ref": REF + "Problem"}}}}

@@ -96,3 +96,9 @@ def test_document_is_a_valid_openapi_3_1_document(client):
 def test_the_login_reply_user_is_documented_as_me(client):
     schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
     assert schemas["TokenPair"]["properties"]["user"] == {"$ref": "#/components/schemas/Me"}
+
+
+def test_a_412_is_documented_with_the_current_etag(client):
+    doc = client.get("/api/openapi.json").get_json()
+    for method in ("put", "patch", "delete"):
+        assert "ETag" in doc["paths"]["/api/customers/{id}"][method]["responses"]["412"]["headers"]
