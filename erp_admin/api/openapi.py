@@ -54,7 +54,7 @@ PROBLEM = {
 }
 HEADERS = {
     "ETag": {"description": 'Strong validator carrying the (current) version, e.g. "3".', "schema": {"type": "string"}},
-    "Location": {"description": "URL of the created record.", "schema": {"type": "string"}},
+    "Location": {"description": "Absolute URL of the created record.", "schema": {"type": "string"}},
     "X-Total-Count": {"description": "Number of all matching rows.", "schema": {"type": "integer"}},
     "Link": {"description": 'Next and previous pages (rel="next", rel="prev").', "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}},

@@ -183,7 +183,9 @@ def register_resource(api: ResourceAPI) -> None:
     def create_view():
         obj = create_record(api.name, json_numbers(api.schema, json_object()), acting_user=current_principal())
         response = record_response(api, obj, 201)
-        response.headers["Location"] = url_for(f".{api.name}_read", id=obj.id)
+        # Absolute: a SPA on another origin would resolve a relative one against its own page. Scheme
+        # and host are Flask's (TRUSTED_PROXIES' X-Forwarded-Proto, Host checked by TRUSTED_HOSTS).
+        response.headers["Location"] = url_for(f".{api.name}_read", id=obj.id, _external=True)
         return response
 
     def update_view(id: int):
