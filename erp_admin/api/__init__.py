@@ -15,7 +15,8 @@ from erp_admin.api import errors
 from erp_admin.api.registry import bp
 
 # Imported once, before the blueprint is first registered (routes cannot be added afterwards).
-ROUTE_MODULES = ("auth", "products", "customers", "users", "stats", "stock", "audit_log", "csv_routes", "openapi", "docs")
+ROUTE_MODULES = ("auth", "products", "customers", "users", "stats", "stock", "audit_log", "csv_routes", "openapi", "docs",
+                 "problems")
 for _name in ROUTE_MODULES:
     import_module(f"erp_admin.api.{_name}")
 errors.register_blueprint_handlers(bp)

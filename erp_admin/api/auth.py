@@ -54,9 +54,9 @@ def login():
     try:
         result = authenticate(data["username"], data["password"], client_addr=request.remote_addr)
     except LoginThrottled as exc:
-        return problem(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
+        return problem(429, str(exc), kind="throttled", headers={"Retry-After": str(exc.retry_after)})
     if not result.ok:
-        return problem(401, "Invalid username or password.")
+        return problem(401, "Invalid username or password.", kind="invalid-credentials")
     body = issue_tokens(result.user)
     body["user"] = signed_in_user(result.user)
     return jsonify(body)

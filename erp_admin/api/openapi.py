@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import current_app, jsonify
 
+from erp_admin.api.errors import PROBLEM_KINDS
 from erp_admin.api.registry import COMPONENTS, ROUTES, Body, Reply, RouteSpec, route
 from erp_admin.auth.roles import RESOURCES
 from erp_admin.schemas import CustomerSchema, ProductSchema, READ_ONLY_FIELDS, RecordSchema, UserSchema
@@ -38,8 +39,12 @@ PROBLEM = {
     "description": "RFC 9457 problem details.",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
+        "type": {"type": "string", "format": "uri", "description": (
+            "The kind of problem: the absolute URL <API root>/problems/<kind> (GET it for a page saying what it "
+            "means), or about:blank for a status no kind covers. Kinds: "
+            + "; ".join(f"`{k.slug}` ({k.status}) {k.title}" for k in PROBLEM_KINDS.values()) + "."
+        )},
+        "title": {"type": "string", "description": "The kind's title."},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
         "errors": {
@@ -58,7 +63,8 @@ HEADERS = {
     "X-Total-Count": {"description": "Number of all matching rows.", "schema": {"type": "integer"}},
     "Link": {"description": 'Next and previous pages (rel="next", rel="prev").', "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}},
-    "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}},
+    "WWW-Authenticate": {"description": 'Bearer error="invalid_token" for a token that was refused; plain Bearer '
+                                        "when no bearer token was sent (RFC 6750 3.1).", "schema": {"type": "string"}},
     "Allow": {"description": "Methods the route allows.", "schema": {"type": "string"}},
 }
 
