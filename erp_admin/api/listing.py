@@ -73,6 +73,14 @@ class ListSpec:
         if self.search_resource and tuple(c.key for c in self.search) != SEARCH_COLUMNS[self.search_resource]:
             raise ValueError(f"search columns differ from SEARCH_COLUMNS[{self.search_resource!r}]")
 
+    def sort_pattern(self) -> str:
+        """The regular expression of a valid `sort`: known fields, comma-separated, none twice."""
+        field = "(?:" + "|".join(re.escape(name) for name in self.sort_fields) + ")"
+        key = rf"\s*-?{field}\s*"
+        # The lookahead refuses a field named twice (in either direction); sort_keys() says why.
+        repeated = rf"(?!(?:[^,]*,)*\s*-?({field})\s*,(?:[^,]*,)*\s*-?\1\s*(?:,|$))"
+        return f"^{repeated}{key}(?:,{key})*$"
+
     def params(self, *, paged: bool = True) -> tuple[Param, ...]:
         """The documented query parameters of this list (paged=False: without limit and offset)."""
         cfg_default, cfg_max = _limits_for_docs()
@@ -82,8 +90,7 @@ class ListSpec:
             Param("offset", schema={"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                   description="Rows to skip."),
         ] if paged else []
-        field = "(?:" + "|".join(re.escape(name) for name in self.sort_fields) + ")"
-        params.append(Param("sort", schema={"type": "string", "pattern": f"^-?{field}(?:,-?{field})*$",
+        params.append(Param("sort", schema={"type": "string", "pattern": self.sort_pattern(),
                                             "default": self.default_sort},
                             description="One or more fields, comma-separated, each -field for descending order "
                                         "(AG Grid's multi-column sort, e.g. `sort=category,-price`); each field at "

@@ -165,9 +165,10 @@ def _decode(token: str) -> tuple[dict, dict]:
     return dict(cached[0]), dict(cached[1])
 
 
+MISSING = "Missing bearer token (Authorization: Bearer <token>)."
 # flask-jwt-extended's error -> (detail, problem kind); anything else is "token-invalid".
 _FAILURES = {
-    NoAuthorizationError: (MISSING := "Missing bearer token (Authorization: Bearer <token>).", "token-missing"),
+    NoAuthorizationError: (MISSING, "token-missing"),
     RevokedTokenError: ("The token has been revoked.", "token-revoked"),
     WrongTokenError: ("Wrong token type for this route.", "token-invalid"),
     UserLookupError: ("The token is no longer valid (user changed, deactivated or deleted).", "token-revoked"),
@@ -176,8 +177,7 @@ _FAILURES = {
 
 def _describe(exc: Exception) -> tuple[str, str]:
     """The detail and problem kind of a token failure."""
-    detail, kind = _FAILURES.get(type(exc), ("The token is invalid.", "token-invalid"))
-    return detail, kind
+    return _FAILURES.get(type(exc), ("The token is invalid.", "token-invalid"))
 
 
 def _lookup(jwt_header: dict, claims: dict) -> Principal:
