@@ -33,11 +33,10 @@ PROBLEM_KINDS: dict[str, ProblemKind] = {kind.slug: kind for kind in (
     ProblemKind("bad-request", 400, "Bad Request",
                 "The request is malformed: JSON that does not parse or is not an object, or a query value of the "
                 "wrong type or range (an unknown or repeated sort field, limit=0, a NUL byte)."),
-    ProblemKind("invalid-credentials", 401, "Invalid Credentials",
-                "Sign-in refused: wrong username or password, or an inactive account (never told apart)."
-                , "Bearer"),
     ProblemKind("token-missing", 401, "Authentication Required",
-                "No bearer token was sent; send Authorization: Bearer <access token>.", "Bearer"),
+                "No bearer token was sent; send the access token as Authorization: Bearer TOKEN.", "Bearer"),
+    ProblemKind("invalid-credentials", 401, "Invalid Credentials",
+                "Sign-in refused: wrong username or password, or an inactive account (never told apart).", "Bearer"),
     ProblemKind("token-invalid", 401, "Invalid Token",
                 "The bearer token is malformed, wrongly signed, of the wrong type (a refresh token as an access "
                 "token, or the reverse), or cannot be checked right now; sign in again.", _INVALID_TOKEN),

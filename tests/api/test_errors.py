@@ -238,3 +238,13 @@ def test_the_openapi_document_lists_the_problem_kinds(client):
     problem = client.get("/api/openapi.json").get_json()["components"]["schemas"]["Problem"]
     described = problem["properties"]["type"]["description"]
     assert all(f"`{slug}`" in described for slug in PROBLEM_KINDS)
+
+
+def test_docs_list_every_problem_kind_as_defined():
+    from pathlib import Path
+
+    from erp_admin.api.errors import PROBLEM_KINDS
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "api-problems.md").read_text()
+    for kind in PROBLEM_KINDS.values():
+        assert f"| `{kind.slug}` | {kind.status} | {kind.title} | {kind.description} |" in page
