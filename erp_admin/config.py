@@ -58,7 +58,7 @@ class Defaults:
     API_MAX_JSON_DEPTH = 32  # nesting levels of a JSON request body
     IDEMPOTENCY_TTL = 24 * 60 * 60  # seconds an Idempotency-Key is remembered
 
-    CORS_ORIGINS = ["http://localhost:5173"]
+    CORS_ORIGINS: list[str] | str | None = None  # None: DEV_CORS_ORIGINS in development, none in production
     LOGIN_RATE_LIMIT = 10  # failed logins per window, per client address and per username
     LOGIN_RATE_WINDOW = 60  # seconds
     TRUSTED_PROXIES = 0  # how many proxies in front of the app may set X-Forwarded-For
@@ -78,6 +78,9 @@ class Defaults:
     # List pages count matches exactly up to this many, then show "more than" with a simple pager.
     PANEL_LIST_COUNT_CAP = 10_000
 
+
+# The SPA's dev server (Vite), under both names a browser may use for it.
+DEV_CORS_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:5173"]
 
 # Values seen in tutorials and .env samples: never acceptable in production.
 KNOWN_DEFAULT_SECRETS = {
@@ -143,6 +146,8 @@ def _normalise(app: Flask) -> None:
     ping_after = cfg.get("DB_PING_IDLE_AFTER")
     if isinstance(ping_after, bool) or not isinstance(ping_after, (int, float)) or ping_after < 0:
         raise ConfigError(f"DB_PING_IDLE_AFTER must be a number of seconds (0 or more), not {ping_after!r}.")
+    if cfg.get("CORS_ORIGINS") is None:
+        cfg["CORS_ORIGINS"] = [] if is_production(app) else list(DEV_CORS_ORIGINS)
     if isinstance(cfg.get("CORS_ORIGINS"), str):
         cfg["CORS_ORIGINS"] = [o.strip() for o in cfg["CORS_ORIGINS"].split(",") if o.strip()]
     if is_production(app):

@@ -15,7 +15,7 @@ from erp_admin.api import errors
 from erp_admin.api.registry import bp
 
 # Imported once, before the blueprint is first registered (routes cannot be added afterwards).
-ROUTE_MODULES = ("auth", "records", "stats", "stock", "audit_log", "csv_routes", "openapi", "docs")
+ROUTE_MODULES = ("auth", "records", "stats", "stock", "audit_log", "csv_routes", "openapi", "docs", "problems")
 for _name in ROUTE_MODULES:
     import_module(f"erp_admin.api.{_name}")
 errors.register_blueprint_handlers(bp)
@@ -51,11 +51,16 @@ def init_app(app: Flask) -> None:
 
 
 def _cors_only_for_cross_origin_requests(app: Flask) -> None:
-    """Run flask-cors's response hook only for requests that send Origin.
+    """Run flask-cors's response hook only for requests that send Origin; every API answer varies on Origin.
 
     With always_send off the hook adds nothing to any other response, but it
     takes about 6 % of a small API read to find that out (path matching and
-    option evaluation on every response).
+    option evaluation on every response). flask-cors 6.0.5 has no public handle
+    on its hook, so it is found by name (tests/api/test_cors.py pins the version).
+
+    `Vary: Origin` goes on every /api answer: flask-cors adds it only when several
+    origins are configured, yet with one origin a request with Origin still gets the
+    grant and one without gets none, so a shared cache must key on Origin either way.
     """
     hooks = app.after_request_funcs.setdefault(None, [])
     found = [i for i, hook in enumerate(hooks) if getattr(hook, "__name__", "") == "cors_after_request"]
@@ -65,8 +70,18 @@ def _cors_only_for_cross_origin_requests(app: Flask) -> None:
 
     @wraps(cors_hook)
     def cors_after_request(response):
-        if "Origin" not in request.headers:
-            return response
-        return cors_hook(response)
+        if "Origin" in request.headers:
+            response = cors_hook(response)
+        if errors.is_api_request():
+            _vary_on_origin(response)
+        return response
 
     hooks[found[0]] = cors_after_request
+
+
+def _vary_on_origin(response) -> None:
+    """Merge Origin into the response's Vary (flask-cors may have added a second Vary line)."""
+    values = [v.strip() for line in response.headers.getlist("Vary") for v in line.split(",") if v.strip()]
+    if "origin" not in {v.lower() for v in values}:
+        values.append("Origin")
+    response.headers["Vary"] = ", ".join(dict.fromkeys(values))

@@ -54,21 +54,25 @@ def login():
     try:
         result = authenticate(data["username"], data["password"], client_addr=request.remote_addr)
     except LoginThrottled as exc:
-        return problem(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
+        return problem(429, str(exc), kind="throttled", headers={"Retry-After": str(exc.retry_after)})
     if not result.ok:
-        return problem(401, "Invalid username or password.")
+        return problem(401, "Invalid username or password.", kind="invalid-credentials")
     body = issue_tokens(result.user)
-    body["user"] = serialize_user(result.user)
+    body["user"] = signed_in_user(result.user)
     return _token_response(body)
 
 
 @route("/auth/me", ["GET"], summary="The signed-in user and what their role may do", tags=["auth"],
        responses={200: Reply("Me")})
 def me():
-    user = current_principal()
+    return jsonify(signed_in_user(current_principal()))
+
+
+def signed_in_user(user) -> dict:
+    """The user as `me` and the login reply show it: the record plus the role's permissions."""
     body = serialize_user(user)
     body["permissions"] = permissions_for(user.role)
-    return jsonify(body)
+    return body
 
 
 @route("/auth/refresh", ["POST"], summary="A new access token for a refresh token", tags=["auth"], auth="refresh",

@@ -100,7 +100,7 @@ def register_csv_routes(api: ResourceAPI) -> None:
         except ImportRejected as exc:
             report = exc.report.as_dict()
             errors = [{"field": r["field"], "message": f"Line {r['line']}: {r['message']}"} for r in report["rejected"]]
-            return problem(422, exc.detail, title=exc.title, errors=errors, report=report)
+            return problem(422, exc.detail, errors=errors, report=report)
         return jsonify(report.as_dict())
 
     @route(f"/{api.name}/export", ["GET"], summary=f"Export {api.name} as CSV", tags=tags,

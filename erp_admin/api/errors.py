@@ -1,10 +1,12 @@
 """The one place that turns every error under /api into an RFC 9457 problem+json response."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from http import HTTPStatus
 
 import redis
-from flask import Flask, current_app, json, request
+from flask import Flask, current_app, json, request, url_for
+from flask.globals import request_ctx
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -13,7 +15,60 @@ from erp_admin.extensions import db
 from erp_admin.schemas import ValidationFailed
 from erp_admin.services.errors import ServiceError
 
-PROBLEM_TYPE = "about:blank"
+@dataclass(frozen=True)
+class ProblemKind:
+    """One kind of problem: its `type` is <API root>/problems/<slug>, which serves a page from description."""
+
+    slug: str
+    status: int
+    title: str
+    description: str
+    # WWW-Authenticate of a 401 (RFC 6750 3.1: no error code when no bearer token was presented).
+    challenge: str | None = None
+
+
+_INVALID_TOKEN = 'Bearer error="invalid_token"'
+# Every kind of problem the API answers, the one table: a client tells kinds apart by `type`.
+PROBLEM_KINDS: dict[str, ProblemKind] = {kind.slug: kind for kind in (
+    ProblemKind("bad-request", 400, "Bad Request",
+                "The request is malformed: JSON that does not parse or is not an object, or a query value of the "
+                "wrong type or range (an unknown or repeated sort field, limit=0, a NUL byte)."),
+    ProblemKind("token-missing", 401, "Authentication Required",
+                "No bearer token was sent; send the access token as Authorization: Bearer TOKEN.", "Bearer"),
+    ProblemKind("invalid-credentials", 401, "Invalid Credentials",
+                "Sign-in refused: wrong username or password, or an inactive account (never told apart).", "Bearer"),
+    ProblemKind("token-invalid", 401, "Invalid Token",
+                "The bearer token is malformed, wrongly signed, of the wrong type (a refresh token as an access "
+                "token, or the reverse), or cannot be checked right now; sign in again.", _INVALID_TOKEN),
+    ProblemKind("token-expired", 401, "Token Expired",
+                "The bearer token has expired; get a new access token from POST /api/auth/refresh.", _INVALID_TOKEN),
+    ProblemKind("token-revoked", 401, "Token Revoked",
+                "The bearer token was revoked: signed out, or the user's password, role or active flag changed, "
+                "or the user was deleted; sign in again.", _INVALID_TOKEN),
+    ProblemKind("forbidden", 403, "Forbidden", "The token is valid but the user's role may not do this."),
+    ProblemKind("not-found", 404, "Not Found", "No such record or route."),
+    ProblemKind("method-not-allowed", 405, "Method Not Allowed", "The route does not take this method; see Allow."),
+    ProblemKind("conflict", 409, "Conflict",
+                "The change conflicts with the stored data: a duplicate sku, email or username, stock below zero, "
+                "deleting or deactivating yourself, or the last active admin."),
+    ProblemKind("precondition-failed", 412, "Precondition Failed",
+                "If-Match names a stale version; the response's ETag is the current one. Nothing was written."),
+    ProblemKind("payload-too-large", 413, "Content Too Large", "The request body is over the size limit."),
+    ProblemKind("unsupported-media-type", 415, "Unsupported Media Type", "The body is not in a media type the route takes."),
+    ProblemKind("validation-failed", 422, "Unprocessable Content",
+                "One or more fields fail validation or are unknown; errors lists each field."),
+    ProblemKind("idempotency-key-reused", 422, "Idempotency Key Reused",
+                "This Idempotency-Key was already used with a different request body."),
+    ProblemKind("throttled", 429, "Too Many Requests", "Too many failed sign-ins; wait for Retry-After seconds."),
+    ProblemKind("server-error", 500, "Internal Server Error", "An unexpected error; it has been logged."),
+    ProblemKind("service-unavailable", 503, "Service Unavailable",
+                "The database or another backing service is unavailable or too busy; retry after Retry-After."),
+)}
+# The kind a status means when the error names none (the first kind listed with that status).
+_KIND_OF_STATUS: dict[int, ProblemKind] = {}
+for _kind in PROBLEM_KINDS.values():
+    _KIND_OF_STATUS.setdefault(_kind.status, _kind)
+PROBLEM_TYPE = "about:blank"  # a status no kind covers: nothing more to say than the status (RFC 9457 4.2.1)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Headers an HTTPException brings that the problem response keeps (405 Allow, 416 Content-Range...).
 _KEPT_HEADERS = {"allow", "retry-after", "www-authenticate", "content-range"}
@@ -26,12 +81,20 @@ def is_api_request() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
-def problem(status: int, detail: str, *, title: str | None = None, errors: list | None = None,
+def problem_type_uri(slug: str) -> str:
+    """The absolute URI of a problem kind, on this request's scheme and host (as Location is)."""
+    if request_ctx.url_adapter is None:  # the Host itself was refused (TRUSTED_HOSTS): no host to name
+        return f"{request.script_root}/api/problems/{slug}"
+    return url_for("api.problem_type", slug=slug, _external=True)
+
+
+def problem(status: int, detail: str, *, kind: str | None = None, errors: list | None = None,
             headers: dict[str, str] | None = None, **extra):
-    """Return a problem+json response."""
+    """Return a problem+json response of kind (default: the kind of status; see PROBLEM_KINDS)."""
+    known = PROBLEM_KINDS[kind] if kind else _KIND_OF_STATUS.get(status)
     body = {
-        "type": PROBLEM_TYPE,
-        "title": title or HTTPStatus(status).phrase,
+        "type": problem_type_uri(known.slug) if known else PROBLEM_TYPE,
+        "title": known.title if known else HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
     }
@@ -42,7 +105,7 @@ def problem(status: int, detail: str, *, title: str | None = None, errors: list 
     for name, value in (headers or {}).items():
         response.headers[name] = value
     if status == 401:
-        response.headers.setdefault("WWW-Authenticate", "Bearer")
+        response.headers.setdefault("WWW-Authenticate", known.challenge if known and known.challenge else "Bearer")
     return response
 
 
@@ -66,14 +129,14 @@ def handle_http_exception(exc: HTTPException):
 
 def handle_validation_failed(exc: ValidationFailed):
     _rollback()
-    return problem(422, "The request has invalid fields.", title="Unprocessable Content", errors=exc.errors)
+    return problem(422, "The request has invalid fields.", errors=exc.errors)
 
 
 def handle_service_error(exc: ServiceError):
     _rollback()
     errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
     headers = getattr(exc, "headers", None)
-    return problem(exc.status, exc.detail, title=exc.title, errors=errors, headers=headers)
+    return problem(exc.status, exc.detail, kind=getattr(exc, "problem_kind", None), errors=errors, headers=headers)
 
 
 def handle_integrity_error(exc: IntegrityError):

@@ -48,6 +48,7 @@ IDEMPOTENCY_PARAM = Param(
 class KeyReused(ServiceError):
     status = 422
     title = "Unprocessable Content"
+    problem_kind = "idempotency-key-reused"  # api.errors.PROBLEM_KINDS
 
 
 def run_idempotent(work):

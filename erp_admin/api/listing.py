@@ -73,18 +73,28 @@ class ListSpec:
         if self.search_resource and tuple(c.key for c in self.search) != SEARCH_COLUMNS[self.search_resource]:
             raise ValueError(f"search columns differ from SEARCH_COLUMNS[{self.search_resource!r}]")
 
+    def sort_pattern(self) -> str:
+        """The regular expression of a valid `sort`: known fields, comma-separated, none twice."""
+        field = "(?:" + "|".join(re.escape(name) for name in self.sort_fields) + ")"
+        key = rf"\s*-?{field}\s*"
+        # The lookahead refuses a field named twice (in either direction); sort_keys() says why.
+        repeated = rf"(?!(?:[^,]*,)*\s*-?({field})\s*,(?:[^,]*,)*\s*-?\1\s*(?:,|$))"
+        return f"^{repeated}{key}(?:,{key})*$"
+
     def params(self, *, paged: bool = True) -> tuple[Param, ...]:
         """The documented query parameters of this list (paged=False: without limit and offset)."""
         cfg_default, cfg_max = _limits_for_docs()
-        sort_values = [v for name in self.sort_fields for v in (name, "-" + name)]
         params = [
             Param("limit", schema={"type": "integer", "minimum": 1, "default": cfg_default},
                   description=f"Page size (values above {cfg_max} are clamped to {cfg_max})."),
             Param("offset", schema={"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                   description="Rows to skip."),
         ] if paged else []
-        params.append(Param("sort", schema={"type": "string", "enum": sort_values},
-                            description="A field, or -field for descending order."))
+        params.append(Param("sort", schema={"type": "string", "pattern": self.sort_pattern(),
+                                            "default": self.default_sort},
+                            description="One or more fields, comma-separated, each -field for descending order "
+                                        "(AG Grid's multi-column sort, e.g. `sort=category,-price`); each field at "
+                                        "most once; ties end in id order. Fields: " + ", ".join(self.sort_fields) + "."))
         if self.search:
             params.append(Param("q", schema={"type": "string", "maxLength": 200, "pattern": NO_NUL},
                                 description=self.search_description or "Case-insensitive substring search."))
@@ -174,17 +184,33 @@ def filtered(query: Select, spec: ListSpec) -> Select:
     return query
 
 
-def ordering(spec: ListSpec) -> list:
-    """The ORDER BY of the request's `sort` (400 for an unknown field), with the tiebreak."""
-    sort = request.args.get("sort", spec.default_sort)
-    descending = sort.startswith("-")
-    name = sort[1:] if descending else sort
-    if name not in spec.sort_fields:
-        raise BadRequest(f"Unknown sort field {name!r}; one of: {', '.join(spec.sort_fields)}.")
-    column = spec.sort_fields[name]
-    order = [column.desc() if descending else column.asc()]
-    if spec.tiebreak is not None and column is not spec.tiebreak:
-        order.append(spec.tiebreak.desc() if descending else spec.tiebreak.asc())
+SortKeys = tuple[tuple[str, bool], ...]  # (field, descending) in order
+
+
+def sort_keys(spec: ListSpec) -> SortKeys:
+    """Read `sort`: fields, comma-separated, -field descending (400 for an unknown, repeated or empty one)."""
+    keys: list[tuple[str, bool]] = []
+    for part in request.args.get("sort", spec.default_sort).split(","):
+        part = part.strip()
+        descending = part.startswith("-")
+        name = part[1:] if descending else part
+        if not name:
+            raise BadRequest("sort has an empty field; send fields separated by commas, e.g. sort=name,-id.")
+        if name not in spec.sort_fields:
+            raise BadRequest(f"Unknown sort field {name!r}; one of: {', '.join(spec.sort_fields)}.")
+        if any(name == seen for seen, _ in keys):
+            raise BadRequest(f"sort names {name!r} more than once.")
+        keys.append((name, descending))
+    return tuple(keys)
+
+
+def ordering(spec: ListSpec, keys: SortKeys | None = None) -> list:
+    """The ORDER BY of keys (default: the request's `sort`), ending with the tiebreak in the last key's direction."""
+    keys = sort_keys(spec) if keys is None else keys
+    columns = [spec.sort_fields[name] for name, _ in keys]
+    order = [column.desc() if descending else column.asc() for column, (_, descending) in zip(columns, keys)]
+    if spec.tiebreak is not None and not any(column is spec.tiebreak for column in columns):
+        order.append(spec.tiebreak.desc() if keys[-1][1] else spec.tiebreak.asc())
     return order
 
 
@@ -226,17 +252,17 @@ def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
     """
     page = parse_page()
     query = filtered(select(model), spec)  # checks every argument first (400s)
-    order = ordering(spec)
-    sort = request.args.get("sort", spec.default_sort)  # valid: ordering() checked it
+    keys = sort_keys(spec)
+    order = ordering(spec, keys)
     connection = db.session.connection()
     table = model.__table__
-    matches = _search_only(spec)
+    matches = _search_only(spec, keys)
     if matches is not None:
         total = connection.scalar(select(func.count()).select_from(matches.subquery()))
         rowid = matches.selected_columns.id
-        ids = matches.order_by(rowid.desc() if sort.startswith("-") else rowid.asc())
+        ids = matches.order_by(rowid.desc() if keys[0][1] else rowid.asc())
     elif query.whereclause is None:  # no q, no filter: the SPA's default view, statements built once
-        count, page_of_rows = _unfiltered_statements(model, sort, order)
+        count, page_of_rows = _unfiltered_statements(model, keys, order)
         total = counted_total(connection, table.name)
         if total is None:
             total = connection.scalar(count)
@@ -256,16 +282,20 @@ def _list_reply(rows, serialize: Callable[[Any], dict], page: Page, total: int):
     return response
 
 
-# Per (model, sort): the count and the page of an unfiltered list, the page bounds as bound
+# Per (model, sort keys): the count and the page of an unfiltered list, the page bounds as bound
 # parameters. Reusing one statement object spares rebuilding it and recomputing its cache key
 # (SQLAlchemy's compiled-statement cache needs one per request), a tenth of a list's CPU.
+# Bounded: multi-column sorts make the possible keys countless.
 _UNFILTERED: dict[tuple, tuple[Select, Select]] = {}
+UNFILTERED_CACHE_SIZE = 256
 
 
-def _unfiltered_statements(model, sort: str, order: list) -> tuple[Select, Select]:
-    key = (model, sort)
+def _unfiltered_statements(model, keys: SortKeys, order: list) -> tuple[Select, Select]:
+    key = (model, keys)
     statements = _UNFILTERED.get(key)
     if statements is None:
+        if len(_UNFILTERED) >= UNFILTERED_CACHE_SIZE:
+            del _UNFILTERED[next(iter(_UNFILTERED))]  # the oldest entry
         table = model.__table__
         ids = (select(model).with_only_columns(table.c.id).order_by(*order)
                .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
@@ -275,13 +305,12 @@ def _unfiltered_statements(model, sort: str, order: list) -> tuple[Select, Selec
     return statements
 
 
-def _search_only(spec: ListSpec) -> Select | None:
-    """The search index's matches when q is the list's only condition and the order is by id, else None."""
+def _search_only(spec: ListSpec, keys: SortKeys) -> Select | None:
+    """The search index's matches when q is the list's only condition and the order is by id alone, else None."""
     args = request.args
     q = args.get("q")
     if not q or not spec.search_resource or any(name in args for name in spec.filters):
         return None
-    sort = args.get("sort", spec.default_sort)
-    if spec.sort_fields.get(sort.removeprefix("-")) is not spec.tiebreak:
+    if len(keys) != 1 or spec.sort_fields[keys[0][0]] is not spec.tiebreak:
         return None
     return indexed_matches(spec.search_resource, q, db.engine.dialect.name)

@@ -20,6 +20,7 @@ from typing import Any
 from flask import current_app, jsonify
 from pydantic import TypeAdapter
 
+from erp_admin.api.errors import PROBLEM_KINDS
 from erp_admin.api.registry import COMPONENTS, ROUTES, Body, Reply, RouteSpec, route
 from erp_admin.auth.roles import ROLE_MATRIX, resources
 from erp_admin.resources import writable_resources
@@ -40,8 +41,12 @@ PROBLEM = {
     "description": "RFC 9457 problem details.",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
+        "type": {"type": "string", "format": "uri", "description": (
+            "The kind of problem: the absolute URL <API root>/problems/<kind> (GET it for a page saying what it "
+            "means), or about:blank for a status no kind covers. Kinds: "
+            + "; ".join(f"`{k.slug}` ({k.status}) {k.title}" for k in PROBLEM_KINDS.values()) + "."
+        )},
+        "title": {"type": "string", "description": "The kind's title."},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
         "errors": {
@@ -55,12 +60,13 @@ PROBLEM = {
     },
 }
 HEADERS = {
-    "ETag": {"description": 'Strong validator carrying the version, e.g. "3".', "schema": {"type": "string"}},
-    "Location": {"description": "URL of the created record.", "schema": {"type": "string"}},
+    "ETag": {"description": 'Strong validator carrying the (current) version, e.g. "3".', "schema": {"type": "string"}},
+    "Location": {"description": "Absolute URL of the created record.", "schema": {"type": "string"}},
     "X-Total-Count": {"description": "Number of all matching rows.", "schema": {"type": "integer"}},
     "Link": {"description": 'Next and previous pages (rel="next", rel="prev").', "schema": {"type": "string"}},
     "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}},
-    "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}},
+    "WWW-Authenticate": {"description": 'Bearer error="invalid_token" for a token that was refused; plain Bearer '
+                                        "when no bearer token was sent (RFC 6750 3.1).", "schema": {"type": "string"}},
     "Allow": {"description": "Methods the route allows.", "schema": {"type": "string"}},
 }
 
@@ -181,13 +187,12 @@ def components() -> dict:
     schemas: dict[str, Any] = {"Problem": PROBLEM}
     for name in RECORD_SCHEMAS:
         schemas[name] = response_schema(name)
-    user_ref = {"$ref": REF + "User"}
     token = {"access_token": {"type": "string"}, "token_type": {"type": "string", "enum": ["bearer"]},
              "expires_in": {"type": "integer", "description": "Seconds until the access token expires."}}
     schemas["AccessToken"] = {"type": "object", "properties": token, "required": list(token)}
     schemas["TokenPair"] = {
         "type": "object",
-        "properties": {**token, "refresh_token": {"type": "string"}, "user": user_ref},
+        "properties": {**token, "refresh_token": {"type": "string"}, "user": {"$ref": REF + "Me"}},
         "required": [*token, "refresh_token", "user"],
     }
     me = copy.deepcopy(schemas["User"])
@@ -278,7 +283,7 @@ def _operation(spec: RouteSpec, method: str) -> dict:
         errors.add(400)
     errors.update((404, 405, 500))
     for status in sorted(errors):
-        headers = {401: ("WWW-Authenticate",), 405: ("Allow",), 429: ("Retry-After",)}.get(status, ())
+        headers = {401: ("WWW-Authenticate",), 405: ("Allow",), 412: ("ETag",), 429: ("Retry-After",)}.get(status, ())
         responses[str(status)] = _problem_response(status, headers)
     responses["default"] = {"description": "Any other error (problem details).",
                             "content": {"application/problem+json": {"schema": {"$ref": REF + "Problem"}}}}

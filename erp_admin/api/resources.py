@@ -129,6 +129,18 @@ def unless_raced(attempt: Callable[[], Any]):
             # The service rolled the session back: the next attempt reads the row afresh.
 
 
+def conditional_write(api: ResourceAPI, record_id: int, attempt: Callable[[], Any]):
+    """unless_raced(attempt); a 412 carries the record's current ETag, so the client needs no extra GET."""
+    try:
+        return unless_raced(attempt)
+    except PreconditionFailed as exc:
+        db.session.rollback()  # read what is stored now, not this transaction's view
+        row = db.session.connection().execute(_read_statement(api.model), {"id": record_id}).first()
+        if row is not None:  # deleted meanwhile: no current version to offer
+            exc.headers = {**(getattr(exc, "headers", None) or {}), "ETag": etag_of(row)}
+        raise
+
+
 def json_numbers(schema: type[RecordSchema], data: dict) -> dict:
     """Read 2.0 as 2 for integer fields: JSON has one number type, and JSON Schema calls 2.0 an integer."""
     fixed = dict(data)
@@ -169,7 +181,9 @@ def register_resource(api: ResourceAPI) -> None:
         def work():
             obj = create_record(api.name, json_numbers(api.schema, json_object()), acting_user=current_principal())
             response = record_response(api, obj, 201)
-            response.headers["Location"] = url_for(f".{api.name}_read", id=obj.id)
+            # Absolute: a SPA on another origin would resolve a relative one against its own page. Scheme
+            # and host are Flask's (TRUSTED_PROXIES' X-Forwarded-Proto, Host checked by TRUSTED_HOSTS).
+            response.headers["Location"] = url_for(f".{api.name}_read", id=obj.id, _external=True)
             return response
 
         return run_idempotent(work)
@@ -184,7 +198,7 @@ def register_resource(api: ResourceAPI) -> None:
             version = expected_version(obj)
             return update_record(obj, data, acting_user=user, expected_version=version)
 
-        return record_response(api, unless_raced(attempt))
+        return record_response(api, conditional_write(api, id, attempt))
 
     for method, summary in (("PUT", f"Update a {api.singular} (omitted fields keep their values)"),
                             ("PATCH", f"Update some fields of a {api.singular}")):
@@ -203,5 +217,5 @@ def register_resource(api: ResourceAPI) -> None:
             version = expected_version(obj)
             delete_record(obj, acting_user=current_principal(), expected_version=version)
 
-        unless_raced(attempt)
+        conditional_write(api, id, attempt)
         return "", 204

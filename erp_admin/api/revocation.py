@@ -34,6 +34,8 @@ REVOKED: ColumnElement[bool] = exists().where(RevokedToken.jti == bindparam("jti
 class RevocationUnavailable(NotAuthenticated):
     """The revocation store cannot be read: the token is refused (fail closed)."""
 
+    problem_kind = "token-invalid"  # api.errors.PROBLEM_KINDS
+
 
 def revoke(jti: str, expires_at: datetime) -> None:
     """Revoke the token jti until it would have expired anyway (the caller commits)."""

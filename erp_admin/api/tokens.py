@@ -5,7 +5,8 @@ token_version, so a password, role or active-flag change (which bumps it)
 ends every earlier token; the `ik` claim carries the user's random identity
 key, so a token is never honoured for another user who gets the same id
 (a restored backup, a reset sequence). Every failure is one 401 problem with
-`WWW-Authenticate: Bearer`, never flask-jwt-extended's default 422.
+`WWW-Authenticate: Bearer` and a problem kind (token-missing, -invalid, -expired,
+-revoked: api.errors.PROBLEM_KINDS), never flask-jwt-extended's default 422.
 """
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "type", "tv", "ik")
 
 class InvalidToken(NotAuthenticated):
     """The bearer token is missing, malformed, expired, revoked, of the wrong type or outdated."""
+
+    def __init__(self, detail: str, *, kind: str = "token-invalid"):
+        super().__init__(detail)
+        self.problem_kind = kind  # api.errors.PROBLEM_KINDS
 
 
 def _user_claims(user: User | Principal) -> dict:
@@ -75,7 +80,7 @@ def authenticate_request(*, refresh: bool = False) -> Principal:
         else:
             _verify_bearer_token(refresh)
     except ExpiredSignatureError:
-        raise InvalidToken("The token has expired.") from None
+        raise InvalidToken("The token has expired.", kind="token-expired") from None
     except revocation.RevocationUnavailable:
         if request.endpoint == "api.logout":
             # Refusing with 401 would read as "signed out"; the token was NOT revoked.
@@ -83,7 +88,8 @@ def authenticate_request(*, refresh: bool = False) -> Principal:
                                      retry_after=5) from None
         raise
     except (JWTExtendedException, PyJWTError) as exc:
-        raise InvalidToken(_describe(exc)) from None
+        detail, kind = _describe(exc)
+        raise InvalidToken(detail, kind=kind) from None
     from flask_jwt_extended import current_user
 
     user = current_user._get_current_object()
@@ -165,15 +171,19 @@ def _decode(token: str) -> tuple[dict, dict]:
     return dict(cached[0]), dict(cached[1])
 
 
-def _describe(exc: Exception) -> str:
-    name = type(exc).__name__
-    messages = {
-        "NoAuthorizationError": "Missing bearer token (Authorization: Bearer <token>).",
-        "RevokedTokenError": "The token has been revoked.",
-        "WrongTokenError": "Wrong token type for this route.",
-        "UserLookupError": "The token is no longer valid (user changed, deactivated or deleted).",
-    }
-    return messages.get(name, "The token is invalid.")
+MISSING = "Missing bearer token (Authorization: Bearer <token>)."
+# flask-jwt-extended's error -> (detail, problem kind); anything else is "token-invalid".
+_FAILURES = {
+    NoAuthorizationError: (MISSING, "token-missing"),
+    RevokedTokenError: ("The token has been revoked.", "token-revoked"),
+    WrongTokenError: ("Wrong token type for this route.", "token-invalid"),
+    UserLookupError: ("The token is no longer valid (user changed, deactivated or deleted).", "token-revoked"),
+}
+
+
+def _describe(exc: Exception) -> tuple[str, str]:
+    """The detail and problem kind of a token failure."""
+    return _FAILURES.get(type(exc), ("The token is invalid.", "token-invalid"))
 
 
 def _lookup(jwt_header: dict, claims: dict) -> Principal:
@@ -194,6 +204,8 @@ def _lookup(jwt_header: dict, claims: dict) -> Principal:
         raise RevokedTokenError(jwt_header, claims)
     if row is not None and row.revoked:
         raise RevokedTokenError(jwt_header, claims)
+    if user_id is None and row is None:  # a required claim missing or malformed: not a token we issued
+        raise JWTDecodeError("Missing or malformed claims")
     user = principal_from_row(row) if row is not None else None
     if (user is None or not user.is_active or user.token_version != claims["tv"]
             or user.identity_key != claims["ik"]):
@@ -222,22 +234,22 @@ def _load_user(jwt_header: dict, claims: dict) -> Principal | None:
     # Only reached through flask-jwt-extended's own verify_jwt_in_request (exempt methods).
     try:
         return _lookup(jwt_header, claims)
-    except (RevokedTokenError, UserLookupError):
+    except (RevokedTokenError, UserLookupError, JWTDecodeError):
         return None
 
 
-def _unauthorized(detail: str):
+def _unauthorized(detail: str, kind: str = "token-invalid"):
     from erp_admin.api.errors import problem
 
-    return problem(401, detail)
+    return problem(401, detail, kind=kind)
 
 
 # Used only if some code outside `route` verifies tokens itself: the same 401 problem.
-jwt.unauthorized_loader(lambda reason: _unauthorized("Missing bearer token (Authorization: Bearer <token>)."))
+jwt.unauthorized_loader(lambda reason: _unauthorized(MISSING, "token-missing"))
 jwt.invalid_token_loader(lambda reason: _unauthorized("The token is invalid."))
-jwt.expired_token_loader(lambda header, claims: _unauthorized("The token has expired."))
-jwt.revoked_token_loader(lambda header, claims: _unauthorized("The token has been revoked."))
-jwt.user_lookup_error_loader(lambda header, claims: _unauthorized("The token is no longer valid."))
+jwt.expired_token_loader(lambda header, claims: _unauthorized("The token has expired.", "token-expired"))
+jwt.revoked_token_loader(lambda header, claims: _unauthorized("The token has been revoked.", "token-revoked"))
+jwt.user_lookup_error_loader(lambda header, claims: _unauthorized("The token is no longer valid.", "token-revoked"))
 jwt.token_verification_failed_loader(lambda header, claims: _unauthorized("The token is invalid."))
 jwt.needs_fresh_token_loader(lambda header, claims: _unauthorized("A fresh token is required."))
 

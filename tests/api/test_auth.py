@@ -202,13 +202,39 @@ ATTACKS = ["missing", "not a bearer", "empty bearer", "malformed", "garbage", "b
            "unknown user", "huge sub", "tampered"]
 
 
+# The problem kind of each: a client refreshes an expired token and signs in again after a revoked one.
+ATTACK_KINDS = {"missing": "token-missing", "not a bearer": "token-missing", "expired": "token-expired",
+                "stale tv": "token-revoked", "unknown user": "token-revoked",
+                "other ik": "token-revoked"}  # issued to a user who is gone (the id came back)
+
+
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_every_invalid_token_is_a_401_problem(client, tokens, attack):
     header = _attacks(tokens)[attack]
     headers = {"Authorization": header} if header else {}
     response = client.get("/api/auth/me", headers=headers)
-    assert_problem(response, 401)
-    assert response.headers["WWW-Authenticate"] == "Bearer"
+    body = assert_problem(response, 401)
+    kind = ATTACK_KINDS.get(attack, "token-invalid")
+    assert body["type"] == f"http://localhost/api/problems/{kind}"
+    # RFC 6750 3.1: no error code when the request carries no bearer token at all.
+    challenge = "Bearer" if kind == "token-missing" else 'Bearer error="invalid_token"'
+    assert response.headers["WWW-Authenticate"] == challenge
+
+
+def test_a_revoked_token_is_told_from_an_expired_one_by_type(client, make_user):
+    make_user("rita")
+    pair = login(client, "rita", "password123").get_json()
+    assert client.post("/api/auth/logout", headers=bearer(pair["access_token"])).status_code == 204
+    response = client.get("/api/auth/me", headers=bearer(pair["access_token"]))
+    assert assert_problem(response, 401)["type"] == "http://localhost/api/problems/token-revoked"
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_wrong_credentials_are_their_own_kind(client, make_user):
+    make_user("ruth")
+    response = login(client, "ruth", "wrong-password")
+    assert assert_problem(response, 401)["type"] == "http://localhost/api/problems/invalid-credentials"
+    assert response.headers["WWW-Authenticate"] == "Bearer"  # no bearer token was presented
 
 
 def test_a_correctly_forged_token_with_the_real_key_works(client, tokens):
@@ -265,3 +291,11 @@ def test_a_login_racing_a_change_of_the_same_user(client, make_user, make_app, m
         assert response.status_code == 200 and response.get_json()["user"]["full_name"] == "Dana D."
     else:
         assert_problem(response, 401)
+
+
+@pytest.mark.parametrize("role", ["user", "manager", "admin"])
+def test_login_user_carries_permissions_exactly_as_me(client, make_user, role):
+    make_user(f"perm_{role}", role=role)
+    login = client.post("/api/auth/login", json={"username": f"perm_{role}", "password": "password123"}).get_json()
+    me = client.get("/api/auth/me", headers=bearer(login["access_token"])).get_json()
+    assert login["user"]["permissions"] and login["user"] == me

@@ -1,6 +1,8 @@
 """CORS for the SPA: configured origins, the contract's allowed and exposed headers."""
 from __future__ import annotations
 
+import pytest
+
 ORIGIN = "http://localhost:5173"
 
 
@@ -51,3 +53,47 @@ def test_requests_without_origin_get_no_cors_headers(client, tokens):
 def test_cors_is_limited_to_the_api(client):
     response = client.get("/admin/", headers={"Origin": ORIGIN})
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def _vary(response) -> set[str]:
+    return {v.strip().lower() for value in response.headers.getlist("Vary") for v in value.split(",")}
+
+
+@pytest.mark.parametrize("origins", ["https://spa.example", "https://spa.example, https://b.example"])
+def test_answers_that_echo_an_origin_vary_on_it(make_app, make_user, origins):
+    """A shared cache must not hand one origin's grant (or an error) to another, even with one origin configured."""
+    from tests.api.conftest import bearer
+    from tests.factories import create_user
+
+    app = make_app(CORS_ORIGINS=origins)
+    client = app.test_client()
+    with app.app_context():
+        create_user("vary_user")
+    token = client.post("/api/auth/login", json={"username": "vary_user", "password": "password123"}).get_json()
+    preflight = client.options("/api/products", headers={"Origin": "https://spa.example",
+                                                         "Access-Control-Request-Method": "GET"})
+    actual = client.get("/api/products", headers={**bearer(token["access_token"]), "Origin": "https://spa.example"})
+    error = client.get("/api/products", headers={"Origin": "https://spa.example"})
+    for response in (preflight, actual, error):
+        assert response.headers["Access-Control-Allow-Origin"] == "https://spa.example"
+        assert "origin" in _vary(response), response.headers
+
+
+def test_answers_without_origin_vary_on_it_too(client, tokens):
+    """A cached answer without CORS headers must not be served to a browser's cross-origin request."""
+    assert "origin" in _vary(client.get("/api/products", headers=tokens("user")))
+    assert "origin" not in _vary(client.get("/admin/login/"))
+
+
+def test_the_flask_cors_hook_reach_in_is_pinned():
+    """api._cors_only_for_cross_origin_requests finds flask-cors's hook by name: re-check it on upgrade."""
+    from importlib.metadata import version
+
+    assert version("flask-cors") == "6.0.5"
+
+
+def test_vary_stays_one_header_naming_origin_once(make_app):
+    app = make_app(CORS_ORIGINS="https://spa.example, https://b.example")  # flask-cors adds its own Vary here
+    response = app.test_client().get("/api/health", headers={"Origin": "https://b.example"})
+    assert response.headers.getlist("Vary") == ["Origin"]
+    assert "origin" not in _vary(app.test_client().get("/admin/login/", headers={"Origin": "https://b.example"}))

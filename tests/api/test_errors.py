@@ -1,6 +1,7 @@
 """One problem+json shape for every error under /api, with the contract's statuses."""
 from __future__ import annotations
 
+import html
 import logging
 
 import pytest
@@ -156,3 +157,94 @@ def test_audit_actor_is_the_api_user_with_request_id(app, client, tokens):
     actor = seen["actor"]
     assert actor.channel == "api" and actor.username == "manager_api" and actor.request_id == "req-7"
     assert actor.client_addr == "127.0.0.1"
+
+
+def _problem_case(app, client, tokens, case):
+    """Provoke one kind of problem; return the response."""
+    from tests.factories import create_product
+
+    h = tokens("user")
+    with app.app_context():
+        product = create_product(sku="KIND-1")
+    url = f"/api/products/{product.id}"
+    requests = {
+        "bad-request": lambda: client.post("/api/products", data=b"{", content_type="application/json", headers=h),
+        "forbidden": lambda: client.get("/api/users", headers=h),
+        "not-found": lambda: client.get("/api/products/999999", headers=h),
+        "method-not-allowed": lambda: client.delete("/api/products", headers=h),
+        "conflict": lambda: client.post("/api/products", json={"name": "x", "price": 1, "sku": "KIND-1"}, headers=h),
+        "precondition-failed": lambda: client.patch(url, json={"name": "y"}, headers={**h, "If-Match": '"9"'}),
+        "payload-too-large": lambda: client.post("/api/products", data=b"{" + b" " * (MiB + 10) + b"}",
+                                                 content_type="application/json", headers=h),
+        "unsupported-media-type": lambda: client.post("/api/products", data="x", content_type="text/plain", headers=h),
+        "validation-failed": lambda: client.post("/api/products", json={"name": ""}, headers=h),
+        "idempotency-key-reused": lambda: [client.post("/api/products", json={"name": n, "price": 1},
+                                                       headers={**h, "Idempotency-Key": "k-1"}) for n in "ab"][-1],
+        "token-missing": lambda: client.get("/api/products"),
+        "token-invalid": lambda: client.get("/api/products", headers={"Authorization": "Bearer not.a.jwt"}),
+    }
+    return requests[case]()
+
+
+PROBLEM_CASES = ["bad-request", "forbidden", "not-found", "method-not-allowed", "conflict", "precondition-failed",
+                 "payload-too-large", "unsupported-media-type", "validation-failed", "idempotency-key-reused",
+                 "token-missing", "token-invalid"]
+
+
+@pytest.mark.parametrize("case", PROBLEM_CASES)
+def test_each_kind_of_problem_has_its_own_type_uri_from_the_one_table(app, client, tokens, case):
+    from erp_admin.api.errors import PROBLEM_KINDS
+
+    kind = PROBLEM_KINDS[case]
+    body = assert_problem(_problem_case(app, client, tokens, case), kind.status)
+    assert body["type"] == f"http://localhost/api/problems/{case}"
+    assert body["title"] == kind.title
+
+
+def test_throttled_logins_are_their_own_kind(make_app, make_user):
+    client = make_app(LOGIN_RATE_LIMIT=1).test_client()
+    for _ in range(2):
+        response = client.post("/api/auth/login", json={"username": "nobody", "password": "wrong-password"})
+    assert assert_problem(response, 429)["type"] == "http://localhost/api/problems/throttled"
+
+
+def test_an_unexpected_error_is_the_server_error_kind(app, client, tokens, monkeypatch):
+    import erp_admin.api.stats as stats
+
+    monkeypatch.setattr(stats, "jsonify", lambda *a, **k: 1 / 0)
+    body = assert_problem(client.get("/api/stats", headers=tokens("user")), 500)
+    assert body["type"] == "http://localhost/api/problems/server-error"
+
+
+def test_every_problem_type_uri_serves_a_page_saying_what_it_means(client):
+    from erp_admin.api.errors import PROBLEM_KINDS
+
+    for slug, kind in PROBLEM_KINDS.items():
+        page = client.get(f"/api/problems/{slug}")
+        assert page.status_code == 200 and page.mimetype == "text/html"
+        text = html.unescape(page.get_data(as_text=True))
+        assert kind.title in text and kind.description.split(";")[0] in text
+    assert_problem(client.get("/api/problems/no-such-kind"), 404)
+
+
+def test_problem_types_follow_the_host_like_location(client, tokens):
+    response = client.get("/api/products/999999", headers=tokens("user"), base_url="https://erp.example")
+    assert assert_problem(response, 404)["type"] == "https://erp.example/api/problems/not-found"
+
+
+def test_the_openapi_document_lists_the_problem_kinds(client):
+    from erp_admin.api.errors import PROBLEM_KINDS
+
+    problem = client.get("/api/openapi.json").get_json()["components"]["schemas"]["Problem"]
+    described = problem["properties"]["type"]["description"]
+    assert all(f"`{slug}`" in described for slug in PROBLEM_KINDS)
+
+
+def test_docs_list_every_problem_kind_as_defined():
+    from pathlib import Path
+
+    from erp_admin.api.errors import PROBLEM_KINDS
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "api-problems.md").read_text()
+    for kind in PROBLEM_KINDS.values():
+        assert f"| `{kind.slug}` | {kind.status} | {kind.title} | {kind.description} |" in page

@@ -154,3 +154,92 @@ def test_sqlite_pages_and_counts_from_the_narrow_id_index(app):
             "EXPLAIN QUERY PLAN SELECT products.id FROM products ORDER BY products.id LIMIT 50 OFFSET 10")).all()
         count = db.session.execute(text("EXPLAIN QUERY PLAN SELECT count(*) FROM products")).all()
         assert "ix_products_id_scan" in str(page) and "ix_products_id_scan" in str(count)
+
+
+@pytest.fixture
+def shelf(app):
+    """Products with ties in category and price (lower-case ASCII text: the same order under any collation)."""
+    rows = [("s01", "bolt", "tools", "2.00", 5), ("s02", "nail", "tools", "2.00", 1), ("s03", "rake", "garden", "9.50", 5),
+            ("s04", "hose", "garden", "9.50", 2), ("s05", "axe", "tools", "7.25", 5), ("s06", "seed", "garden", "1.00", 8),
+            ("s07", "saw", "tools", "7.25", 1), ("s08", "pot", "garden", "9.50", 5)]
+    with app.app_context():
+        ids = {sku: create_product(sku=sku, name=name, category=category, price=price, quantity=qty).id
+               for sku, name, category, price, qty in rows}
+    return [{"id": ids[sku], "sku": sku, "name": name, "category": category, "price": float(price), "quantity": qty}
+            for sku, name, category, price, qty in rows]
+
+
+def _python_sorted(rows, sort: str) -> list[str]:
+    """The contract's order: each key in turn, then id in the direction of the last key."""
+    keys = [(part.lstrip("-"), part.startswith("-")) for part in sort.split(",")]
+    ordered = sorted(rows, key=lambda r: r["id"], reverse=keys[-1][1])
+    for name, descending in reversed(keys):
+        ordered = sorted(ordered, key=lambda r: r[name], reverse=descending)  # stable: earlier keys win
+    return [r["sku"] for r in ordered]
+
+
+@pytest.mark.parametrize("sort", ["category,-price", "category,price", "-category,price,name", "-price,quantity",
+                                  "quantity,-category", "price,-id", "-quantity,category,price,sku", "category"])
+@pytest.mark.parametrize("extra", [{}, {"q": "s"}, {"category": "tools"}, {"limit": "3", "offset": "2"}])
+def test_multi_column_sort_as_ag_grid_sends_it(client, tokens, shelf, sort, extra):
+    expected = _python_sorted([r for r in shelf if extra.get("category", r["category"]) == r["category"]], sort)
+    if "limit" in extra:
+        expected = expected[2:5]
+    response = client.get("/api/products", query_string={"sort": sort, **extra}, headers=tokens("user"))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert skus(response) == expected
+
+
+@pytest.mark.parametrize("sort", ["category,nope", "category,-password_hash", "price,-price", "price,price",
+                                  "category,", ",price", "category,,price", "-", "category,-", "--price"])
+@pytest.mark.parametrize("resource", ["products", "customers", "users"])
+def test_bad_multi_column_sorts_are_400(client, tokens, resource, sort):
+    sort = sort.replace("category", "name").replace("price", "email") if resource != "products" else sort
+    assert_problem(client.get(f"/api/{resource}", query_string={"sort": sort}, headers=tokens("admin")), 400)
+
+
+def test_multi_column_sort_on_customers_and_users(app, client, tokens):
+    from tests.factories import create_customer
+
+    with app.app_context():
+        for i, (name, company) in enumerate([("ann", "acme"), ("bob", "zeta"), ("ann", "zeta"), ("cy", "acme")]):
+            create_customer(name=name, company=company, email=f"c{i}@example.com")
+        for i, role in enumerate(["user", "manager", "user", "admin"]):
+            create_user(f"uu{i}", role=role, full_name=f"f{i % 2}")
+    h = tokens("admin", "the_admin")
+    customers = client.get("/api/customers", query_string={"sort": "company,-name"}, headers=h).get_json()
+    assert [(c["company"], c["name"]) for c in customers] == [("acme", "cy"), ("acme", "ann"), ("zeta", "bob"),
+                                                              ("zeta", "ann")]
+    users = client.get("/api/users", query_string={"sort": "-full_name,username", "q": "uu"}, headers=h).get_json()
+    assert [u["username"] for u in users] == ["uu1", "uu3", "uu0", "uu2"]
+
+
+def test_csv_export_follows_the_multi_column_sort(client, tokens, shelf):
+    response = client.get("/api/products/export", query_string={"sort": "category,-price"}, headers=tokens("user"))
+    assert response.status_code == 200
+    lines = response.get_data(as_text=True).splitlines()[1:]
+    assert [line.split(",")[1] for line in lines] == _python_sorted(shelf, "category,-price")
+
+
+def test_the_documented_sort_names_the_allowed_fields(client):
+    doc = client.get("/api/openapi.json").get_json()
+    sort = next(p for p in doc["paths"]["/api/products"]["get"]["parameters"] if p["name"] == "sort")
+    assert "category,-price" in sort["description"] and "reorder_level" in sort["description"]
+    import re
+    assert re.fullmatch(sort["schema"]["pattern"], "category,-price,id")
+    assert not re.fullmatch(sort["schema"]["pattern"], "category,nope")
+
+
+def test_unfiltered_statements_are_cached_per_tuple_of_sort_keys_and_bounded(app, client, tokens, shelf, monkeypatch):
+    from erp_admin.api import listing
+    from erp_admin.models import Product
+
+    h = tokens("user")
+    monkeypatch.setattr(listing, "_UNFILTERED", {})
+    for sort in ("category,-price", " category , -price", "-price,category"):
+        assert client.get("/api/products", query_string={"sort": sort}, headers=h).status_code == 200
+    assert set(listing._UNFILTERED) == {(Product, (("category", False), ("price", True))),
+                                        (Product, (("price", True), ("category", False)))}
+    monkeypatch.setattr(listing, "UNFILTERED_CACHE_SIZE", 2)
+    assert skus(client.get("/api/products", query_string={"sort": "sku"}, headers=h)) == sorted(r["sku"] for r in shelf)
+    assert len(listing._UNFILTERED) == 2 and (Product, (("sku", False),)) in listing._UNFILTERED

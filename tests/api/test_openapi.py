@@ -213,5 +213,15 @@ def test_audit_changes_are_old_new_pairs_and_permissions_are_enums(client):
     for resource, verbs in permissions["properties"].items():
         allowed = {v for role_verbs in ROLE_MATRIX[resource].values() for v in role_verbs}
         assert verbs["type"] == "array" and set(verbs["items"]["enum"]) == allowed, resource
-    assert schemas["TokenPair"]["properties"]["user"] == {"$ref": "#/components/schemas/User"}
     assert schemas["User"]["properties"]["role"]["enum"] == ["admin", "manager", "user"]
+
+
+def test_the_login_reply_user_is_documented_as_me(client):
+    schemas = client.get("/api/openapi.json").get_json()["components"]["schemas"]
+    assert schemas["TokenPair"]["properties"]["user"] == {"$ref": "#/components/schemas/Me"}
+
+
+def test_a_412_is_documented_with_the_current_etag(client):
+    doc = client.get("/api/openapi.json").get_json()
+    for method in ("put", "patch", "delete"):
+        assert "ETag" in doc["paths"]["/api/customers/{id}"][method]["responses"]["412"]["headers"]
