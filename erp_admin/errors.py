@@ -1,28 +1,63 @@
-"""App-wide error pages outside the API: a database outage is a 503, never a traceback."""
+"""The one error family of business operations; each face turns them into its own answer.
+
+The API answers a problem+json with the error's status, the panel a flash
+message and the re-rendered form, the CLI a message and a non-zero exit.
+"""
 from __future__ import annotations
 
-from flask import Flask, current_app
-from sqlalchemy.exc import DBAPIError
 
-from erp_admin.api.errors import DATABASE_DOWN, handle_database_unavailable, is_api_request
-from erp_admin.extensions import db
+class ServiceError(Exception):
+    status = 400
+    title = "Bad Request"
 
-
-def database_unavailable(exc: DBAPIError):
-    """Answer a lost database: a problem body under /api, a plain page elsewhere."""
-    if is_api_request():
-        return handle_database_unavailable(exc)
-    try:
-        db.session.rollback()
-    except Exception:  # noqa: BLE001  (the connection itself is what failed)
-        pass
-    current_app.logger.error("database unavailable: %s", type(exc.orig).__name__)
-    # Rendered without Flask's context processors: Flask-Login's would load the signed-in
-    # user from the database that just failed, turning the 503 page into a 500.
-    page = current_app.jinja_env.get_template("errors/503.html").render()
-    return page, 503, {"Retry-After": "5", "Content-Type": "text/html; charset=utf-8"}
+    def __init__(self, detail: str, *, field: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
 
 
-def init_app(app: Flask) -> None:
-    for error in DATABASE_DOWN:
-        app.register_error_handler(error, database_unavailable)
+class ValidationFailed(ServiceError):
+    """One or more fields failed validation; errors is [{"field", "message"}]."""
+
+    status = 422
+    title = "Unprocessable Content"
+
+    def __init__(self, errors: list[dict[str, str | None]]):
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+        self.errors = errors
+
+
+class NotFound(ServiceError):
+    status = 404
+    title = "Not Found"
+
+
+class PermissionDenied(ServiceError):
+    status = 403
+    title = "Forbidden"
+
+
+class Conflict(ServiceError):
+    """Duplicate key, stock below zero, self-delete, last-admin rule."""
+
+    status = 409
+    title = "Conflict"
+
+
+class PreconditionFailed(ServiceError):
+    """The client's version of the record is stale."""
+
+    status = 412
+    title = "Precondition Failed"
+
+
+class ServiceUnavailable(ServiceError):
+    """The database stayed too busy (serialization failures, deadlocks, locks) to finish: retry later."""
+
+    status = 503
+    title = "Service Unavailable"
+
+    def __init__(self, detail: str, *, field: str | None = None, retry_after: int = 1):
+        super().__init__(detail, field=field)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}

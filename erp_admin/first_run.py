@@ -13,7 +13,7 @@ def prepare_dev_server(app: Flask, base_url: str) -> None:
     """Seed the demo data into an empty database and print where everything is."""
     if is_production(app):
         return
-    from erp_admin.demo import database_is_empty, load_demo_data
+    from erp_admin.services.demo import database_is_empty, load_demo_data
 
     with app.app_context():
         seeded = database_is_empty()

@@ -27,7 +27,7 @@ max_requests_jitter = 500
 # Loading the app once in the master shares its memory with the workers (copy-on-write).
 preload_app = os.environ.get("ERP_PRELOAD", "1") == "1"
 # The access log: the app itself writes one JSON line per request (see
-# erp_admin/observability.py). ERP_GUNICORN_ACCESS_LOG=- adds gunicorn's own line,
+# erp_admin/web/observability.py). ERP_GUNICORN_ACCESS_LOG=- adds gunicorn's own line,
 # with the same request id; its format leaves the query string out on purpose
 # (it may carry secrets).
 accesslog = os.environ.get("ERP_GUNICORN_ACCESS_LOG") or None

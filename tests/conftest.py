@@ -81,7 +81,7 @@ def instance_path(tmp_path_factory) -> str:
 def database_url(tmp_path_factory, instance_path) -> str:
     """The test database, migrated once per session."""
     from erp_admin import create_app
-    from erp_admin.database import upgrade_database
+    from erp_admin.db.engine import upgrade_database
 
     url = os.environ.get("ERP_TEST_DATABASE_URL") or "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
     app = create_app(test_config(url, instance_path))

@@ -126,7 +126,7 @@ EFFECT_TESTS = {
     "ERP_SQLALCHEMY_ENGINE_OPTIONS": "tests/test_settings.py::test_engine_options_reach_create_engine",
     "ERP_DB_PING_IDLE_AFTER": "tests/test_settings.py::test_ping_idle_after_zero_pings_every_checkout",
     "ERP_SQLITE_BUSY_TIMEOUT_MS": "tests/test_settings.py::test_sqlite_busy_timeout_is_the_connection_pragma",
-    "ERP_SQLITE_WRITE_LOCK": "tests/test_sqlite_lock.py::test_the_lock_can_be_switched_off",
+    "ERP_SQLITE_WRITE_LOCK": "tests/db/test_sqlite_lock.py::test_the_lock_can_be_switched_off",
     "ERP_JWT_ACCESS_TOKEN_EXPIRES": "tests/test_settings.py::test_token_lifetimes",
     "ERP_JWT_REFRESH_TOKEN_EXPIRES": "tests/test_settings.py::test_token_lifetimes",
     "ERP_JWT_ALGORITHM": "tests/test_settings.py::test_jwt_algorithm_signs_and_is_accepted",

@@ -56,7 +56,7 @@ def test_reset_empties_every_table_and_ids_start_at_1_again(own):
 
 def test_reset_clears_sqlite_sequence(tmp_path, instance_path):
     """AUTOINCREMENT tables keep their last id in sqlite_sequence: the reset empties it too."""
-    from erp_admin.database import upgrade_database
+    from erp_admin.db.engine import upgrade_database
 
     app = create_app(test_config(f"sqlite:///{tmp_path / 'seq.db'}", instance_path))
     upgrade_database(app)

@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, insert, inspect, text
 
-from erp_admin.database import MIGRATIONS_DIR, include_in_migrations, pending_migrations, upgrade_database
+from erp_admin.db.engine import MIGRATIONS_DIR, include_in_migrations, pending_migrations, upgrade_database
 from erp_admin.extensions import db
-from erp_admin.search import is_search_object
+from erp_admin.db.search import is_search_object
 from tests import conftest
 
 

@@ -217,7 +217,7 @@ def test_retry_back_off_grows_from_the_setting(env_app, monkeypatch):
     import psycopg
 
     from erp_admin.services import transactions
-    from erp_admin.services.errors import ServiceUnavailable
+    from erp_admin.errors import ServiceUnavailable
     from tests.inventory.test_transactions import pg_error
 
     app = env_app({"ERP_DB_RETRY_ATTEMPTS": 3, "ERP_DB_RETRY_BACKOFF_MS": 7})
@@ -252,7 +252,7 @@ def test_redis_keys_start_with_the_prefix(env_app):
 
 
 def test_redis_timeout_bounds_connect_and_reply(env_app):
-    from erp_admin.kv import redis_client
+    from erp_admin.db.redis_store import redis_client
 
     app = env_app({"REDIS_URL": "redis://127.0.0.1:1/0", "ERP_REDIS_TIMEOUT": 0.3})
     with app.app_context():

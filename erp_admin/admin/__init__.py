@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 
 from erp_admin.audit.context import Actor, begin_request_scope, set_actor
 from erp_admin.extensions import db
-from erp_admin.observability import current_request_id
+from erp_admin.web.observability import current_request_id
 
 PANEL_PREFIX = "/admin"
 

@@ -35,7 +35,7 @@ from erp_admin.csvio.progress import (ProgressReporter, ProgressUnavailable, est
 from erp_admin.extensions import db
 from erp_admin.models import PendingUpload
 from erp_admin.models.base import utcnow
-from erp_admin.services.errors import ServiceError
+from erp_admin.errors import ServiceError
 
 UPLOAD_TTL = 3600  # seconds an unconfirmed upload is kept
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")

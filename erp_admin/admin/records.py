@@ -23,8 +23,8 @@ from wtforms import HiddenField
 from erp_admin.extensions import db
 from erp_admin.models.ranges import fits_column
 from erp_admin.schemas import ValidationFailed
-from erp_admin.search import SEARCH_COLUMNS, escape_like, indexed_matches, search_clause
-from erp_admin.services.errors import PreconditionFailed, ServiceError
+from erp_admin.db.search import SEARCH_COLUMNS, escape_like, indexed_matches, search_clause
+from erp_admin.errors import PreconditionFailed, ServiceError
 from erp_admin.resources import resource as declared_resource
 from erp_admin.services.records import create_record, delete_record, update_record
 from erp_admin.admin.security import SecuredModelMixin

@@ -1,6 +1,6 @@
 """Per-request plumbing under /api: audit actor, body size limit, query sanity.
 
-The request id itself comes from erp_admin.observability, for every page alike.
+The request id itself comes from erp_admin.web.observability, for every page alike.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from erp_admin.api.errors import is_api_request
 from erp_admin.audit.context import Actor, begin_request_scope, set_actor
-from erp_admin.observability import current_request_id
+from erp_admin.web.observability import current_request_id
 
 
 def _before_api_request() -> None:

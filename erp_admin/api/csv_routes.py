@@ -17,7 +17,7 @@ from erp_admin.api.resources import ResourceAPI
 from erp_admin.auth.access import current_principal, requires
 from erp_admin.csvio import ImportRejected, import_csv
 from erp_admin.csvio.download import CSV_MEDIA_TYPE, csv_download
-from erp_admin.limits import MULTIPART_OVERHEAD
+from erp_admin.web.body_limits import MULTIPART_OVERHEAD
 
 MULTIPART = "multipart/form-data"
 

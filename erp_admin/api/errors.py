@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from erp_admin.auth.access import NotAuthenticated
 from erp_admin.extensions import db
 from erp_admin.schemas import ValidationFailed
-from erp_admin.services.errors import ServiceError
+from erp_admin.errors import ServiceError
 
 @dataclass(frozen=True)
 class ProblemKind:
@@ -154,7 +154,7 @@ def handle_redis_error(exc: redis.RedisError):
 
 def handle_database_unavailable(exc: DBAPIError):
     # Connection refused / dropped: the client may retry; the app reconnects by itself
-    # once the database is back (erp_admin.stale_connections). Only the error class is logged: the
+    # once the database is back (erp_admin.db.connection_health). Only the error class is logged: the
     # statement's parameters could hold personal data.
     _rollback()
     current_app.logger.error("database unavailable: %s", type(exc.orig).__name__)

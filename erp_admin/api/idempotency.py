@@ -32,7 +32,7 @@ from erp_admin.api.registry import Param
 from erp_admin.extensions import db
 from erp_admin.models import IdempotencyRecord
 from erp_admin.models.base import utcnow
-from erp_admin.services.errors import ServiceError
+from erp_admin.errors import ServiceError
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

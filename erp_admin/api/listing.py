@@ -18,9 +18,9 @@ from werkzeug.exceptions import BadRequest
 
 from erp_admin.api.registry import Param
 from erp_admin.extensions import db
-from erp_admin.row_counts import counted_total
+from erp_admin.db.row_counts import counted_total
 from erp_admin.schemas.rows import records
-from erp_admin.search import SEARCH_COLUMNS, indexed_matches, search_clause
+from erp_admin.db.search import SEARCH_COLUMNS, indexed_matches, search_clause
 
 MAX_OFFSET = 2_147_483_647
 _UINT = re.compile(r"^[0-9]+$")
@@ -61,7 +61,7 @@ class Filter:
 class ListSpec:
     sort_fields: dict[str, Any]  # public name -> column
     search: tuple[Any, ...] = ()  # columns q searches (case-insensitive substring)
-    # The resource whose indexed search (erp_admin.search.search_clause) serves q; it
+    # The resource whose indexed search (erp_admin.db.search.search_clause) serves q; it
     # searches the columns search.SEARCH_COLUMNS names, which must be the ones above.
     search_resource: str = ""
     filters: dict[str, Filter] = field(default_factory=dict)

@@ -7,7 +7,7 @@ from flask import current_app
 
 from erp_admin.api.errors import PROBLEM_KINDS
 from erp_admin.api.registry import Param, Reply, route
-from erp_admin.services.errors import NotFound
+from erp_admin.errors import NotFound
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>

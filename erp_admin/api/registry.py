@@ -104,7 +104,7 @@ def route(rule: str, methods: list[str], *, summary: str, tags: list[str], auth:
 
     def decorator(view):
         from erp_admin.api.tokens import authenticate_request
-        from erp_admin.database import read_phase
+        from erp_admin.db.engine import read_phase
 
         name = endpoint or view.__name__
         write = any(m not in READ_METHODS for m in methods)

@@ -22,7 +22,7 @@ from erp_admin.auth.access import current_principal, requires
 from erp_admin.extensions import db
 from erp_admin.schemas import RecordSchema, validate_record
 from erp_admin.schemas.rows import record
-from erp_admin.services.errors import NotFound, PreconditionFailed
+from erp_admin.errors import NotFound, PreconditionFailed
 from erp_admin.services.records import create_record, delete_record, update_record
 
 MAX_ID = 2_147_483_647  # ids are 32-bit integers; anything larger cannot exist

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, bindparam, delete, exists, select
 from erp_admin.auth.access import NotAuthenticated
 
 from erp_admin.extensions import db
-from erp_admin.kv import redis_call, redis_enabled, redis_key
+from erp_admin.db.redis_store import redis_call, redis_enabled, redis_key
 from erp_admin.models import RevokedToken
 from erp_admin.models.base import utcnow
 

@@ -31,7 +31,7 @@ from erp_admin.auth.access import NotAuthenticated, set_principal
 from erp_admin.extensions import db, jwt
 from erp_admin.auth.principal import Principal, principal_from_row, principal_statement
 from erp_admin.models import User
-from erp_admin.services.errors import ServiceUnavailable
+from erp_admin.errors import ServiceUnavailable
 
 REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "type", "tv", "ik")
 

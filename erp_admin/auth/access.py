@@ -11,7 +11,7 @@ from functools import wraps
 from flask import g
 
 from erp_admin.auth.roles import can
-from erp_admin.services.errors import PermissionDenied, ServiceError
+from erp_admin.errors import PermissionDenied, ServiceError
 
 
 class NotAuthenticated(ServiceError):

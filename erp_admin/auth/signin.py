@@ -9,7 +9,7 @@ from erp_admin.audit.log import record
 from erp_admin.audit.trail import mark_bookkeeping
 from erp_admin.auth import throttle
 from erp_admin.auth.passwords import burn_dummy_hash, check_password, hash_password
-from erp_admin.database import read_phase
+from erp_admin.db.engine import read_phase
 from erp_admin.extensions import db
 from erp_admin.models import User
 from erp_admin.models.base import utcnow

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from erp_admin.extensions import db
-from erp_admin.kv import redis_call, redis_enabled, redis_key
+from erp_admin.db.redis_store import redis_call, redis_enabled, redis_key
 from erp_admin.models import ThrottleCounter
 from erp_admin.models.base import utcnow
 

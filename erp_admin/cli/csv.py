@@ -7,9 +7,9 @@ from erp_admin.cli import echo_ok, erp
 from erp_admin.cli.actor import with_cli_actor
 from erp_admin.csvio import ImportRejected, export_csv, import_csv
 from erp_admin.csvio.resources import csv_resources
-from erp_admin.database import READ_ONLY_OPTION
+from erp_admin.db.engine import READ_ONLY_OPTION
 from erp_admin.extensions import db
-from erp_admin.services.errors import ServiceError
+from erp_admin.errors import ServiceError
 
 PROGRESS_EVERY = 10_000  # rows between progress lines
 

@@ -9,7 +9,7 @@ from flask import current_app
 from erp_admin.cli import echo_ok, erp
 from erp_admin.cli.actor import with_cli_actor
 from erp_admin.config import is_production
-from erp_admin.database import upgrade_database
+from erp_admin.db.engine import upgrade_database
 
 
 @erp.command("init-db")
@@ -29,7 +29,7 @@ def seed(synthetic: int) -> None:
 
     With --products N, also add N synthetic products for trying the app at scale.
     """
-    from erp_admin.demo import load_demo_data
+    from erp_admin.services.demo import load_demo_data
 
     if is_production(current_app):
         raise click.ClickException("Demo data (with well-known passwords) is never loaded in production.")
@@ -40,7 +40,7 @@ def seed(synthetic: int) -> None:
     )
     click.echo("Logins: admin/admin123 (admin), manager/manager123 (manager), johndoe/password123 (user)")
     if synthetic:
-        from erp_admin.synthetic import add_synthetic_products
+        from erp_admin.services.synthetic import add_synthetic_products
 
         started = time.perf_counter()
         with click.progressbar(length=synthetic, label="Synthetic products", show_pos=True) as bar:
@@ -57,7 +57,7 @@ def verify_counts(fix: bool) -> None:
     the counters are set right and it exits 0. SQLite keeps no counters.
     """
     from erp_admin.extensions import db
-    from erp_admin.row_counts import counter_drift, recount
+    from erp_admin.db.row_counts import counter_drift, recount
 
     engine = db.engine
     if engine.dialect.name != "postgresql":

@@ -22,7 +22,7 @@ def import_legacy_command(path: str) -> None:
     Rows already present (same SKU, email or username) are skipped, so the
     command can be run again safely.
     """
-    from erp_admin.legacy import LegacyImportError, import_legacy
+    from erp_admin.services.legacy_import import LegacyImportError, import_legacy
 
     bars: dict[str, object] = {}
 

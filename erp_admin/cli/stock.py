@@ -11,7 +11,7 @@ from erp_admin.inventory.ledger import stock_drift
 from erp_admin.inventory.stock import adjust_stock
 from erp_admin.models import Product
 from erp_admin.schemas import ValidationFailed
-from erp_admin.services.errors import ServiceError
+from erp_admin.errors import ServiceError
 from erp_admin.services.transactions import run_in_transaction
 
 

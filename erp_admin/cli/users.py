@@ -9,7 +9,7 @@ from erp_admin.cli.actor import with_cli_actor
 from erp_admin.extensions import db
 from erp_admin.models import ROLES, User
 from erp_admin.schemas import ValidationFailed
-from erp_admin.services.errors import ServiceError
+from erp_admin.errors import ServiceError
 from erp_admin.services.records import create_record, update_record
 
 

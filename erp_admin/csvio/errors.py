@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from erp_admin.services.errors import ServiceError
+from erp_admin.errors import ServiceError
 
 if TYPE_CHECKING:
     from erp_admin.csvio.report import ImportReport

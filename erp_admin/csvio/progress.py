@@ -34,7 +34,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from erp_admin.extensions import db
-from erp_admin.kv import redis_call, redis_enabled, redis_key
+from erp_admin.db.redis_store import redis_call, redis_enabled, redis_key
 from erp_admin.models import ImportProgress
 from erp_admin.models.base import utcnow
 

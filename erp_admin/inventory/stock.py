@@ -23,7 +23,7 @@ from erp_admin.models.base import utcnow
 from erp_admin.schemas import ValidationFailed
 from erp_admin.schemas.fields import INT32_MAX
 from erp_admin.schemas.rows import record
-from erp_admin.services.errors import Conflict, NotFound
+from erp_admin.errors import Conflict, NotFound
 
 DEFAULT_EDIT_REASON = "edit"
 CREATE_REASON = "create"

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from erp_admin.errors import ValidationFailed
 from erp_admin.schemas.fields import Id, Timestamp, Version
 
 # The fields the server sets, with their types (the OpenAPI document's read shapes).
@@ -20,14 +21,6 @@ READ_ONLY_TYPES: dict[str, Any] = {
 }
 # Sent back by grids that PUT the row they read: ignored, never stored.
 READ_ONLY_FIELDS = frozenset(READ_ONLY_TYPES)
-
-
-class ValidationFailed(Exception):
-    """One or more fields failed validation; errors is [{"field", "message"}]."""
-
-    def __init__(self, errors: list[dict[str, str | None]]):
-        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
-        self.errors = errors
 
 
 class RecordSchema(BaseModel):

@@ -42,7 +42,7 @@ from erp_admin.models import AuditEntry, StockMovement
 from erp_admin.models.base import utcnow
 from erp_admin.resources import resource as declared_resource
 from erp_admin.schemas import validate_record
-from erp_admin.services.errors import Conflict
+from erp_admin.errors import Conflict
 from erp_admin.services.records import integrity_conflict
 from erp_admin.services.skus import number_new_products
 

@@ -19,7 +19,7 @@ from erp_admin.extensions import db
 from erp_admin.models import Product, User
 from erp_admin.resources import resource as declared_resource, resource_of
 from erp_admin.schemas import SECURITY_FIELDS, validate_record
-from erp_admin.services.errors import Conflict, PermissionDenied, PreconditionFailed
+from erp_admin.errors import Conflict, PermissionDenied, PreconditionFailed
 from erp_admin.services.skus import number_new_products
 
 

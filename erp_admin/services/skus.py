@@ -6,7 +6,7 @@ hand out again: on PostgreSQL the products' id sequence (`nextval` never
 returns a number twice, whatever runs concurrently); on SQLite the next
 number after the highest id (and after `sqlite_sequence`, where the table
 has one), which is safe because every write transaction holds the database's
-write lock from its first statement (BEGIN IMMEDIATE, see erp_admin.database).
+write lock from its first statement (BEGIN IMMEDIATE, see erp_admin.db.engine).
 A number whose SKU a product already holds (a client chose `P-000007`
 before id 7 existed) or another row of the same batch carries is skipped:
 that id is left unused.

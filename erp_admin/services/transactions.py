@@ -20,7 +20,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.exc import DBAPIError
 
 from erp_admin.extensions import db
-from erp_admin.services.errors import ServiceUnavailable
+from erp_admin.errors import ServiceUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -65,7 +65,7 @@ def sign_in(page, base, username, password):
 
 
 def test_manager_round_trip(app, live_server, page):
-    from erp_admin.demo import load_demo_data
+    from erp_admin.services.demo import load_demo_data
 
     with app.app_context():
         from sqlalchemy import select

@@ -270,7 +270,7 @@ def test_only_csv_is_exported(signed_in):
 def test_a_change_between_preview_and_confirm_shows_a_fresh_preview(app, signed_in, monkeypatch):
     """A conflict while writing (409) writes nothing and previews the kept file again, Confirm included."""
     from erp_admin.admin import csv_views
-    from erp_admin.services.errors import Conflict
+    from erp_admin.errors import Conflict
 
     panel = signed_in("manager")
     token = token_of(upload(panel, "products", GOOD["products"]))

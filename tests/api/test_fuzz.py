@@ -48,7 +48,7 @@ def fuzz_app(database_url, instance_path):
 
 def _seed(app) -> str:
     from erp_admin.auth.passwords import hash_password
-    from erp_admin.demo import load_demo_data
+    from erp_admin.services.demo import load_demo_data
     from erp_admin.extensions import db
     from erp_admin.models import User
 

@@ -68,7 +68,7 @@ def test_logout_revokes_in_the_database_and_in_redis(redis_app):
     _assert_revoked(redis_app, pair)
     with redis_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(RevokedToken)) == 2  # the record
-        from erp_admin.kv import redis_client, redis_key
+        from erp_admin.db.redis_store import redis_client, redis_key
 
         ttl = redis_client().ttl(redis_key("revoked", __import__("jwt").decode(
             pair["access_token"], options={"verify_signature": False})["jti"]))

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from sqlalchemy import func, select  # noqa: E402
 
 from erp_admin import create_app  # noqa: E402
-from erp_admin.database import upgrade_database  # noqa: E402
+from erp_admin.db.engine import upgrade_database  # noqa: E402
 from tests.conftest import test_config  # noqa: E402
 
 
@@ -60,7 +60,7 @@ def main() -> None:
     from erp_admin.csvio import export_csv, import_csv
     from erp_admin.extensions import db
     from erp_admin.models import Product
-    from erp_admin.synthetic import add_synthetic_products
+    from erp_admin.services.synthetic import add_synthetic_products
 
     with app.app_context():
         if db.session.scalar(select(func.count(Product.id))):

@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from erp_admin import create_app  # noqa: E402
-from erp_admin.database import upgrade_database  # noqa: E402
+from erp_admin.db.engine import upgrade_database  # noqa: E402
 from tests.conftest import test_config  # noqa: E402
 from tests.legacy_db import build_legacy_db  # noqa: E402
 
@@ -39,7 +39,7 @@ def main() -> None:
     app = create_app(test_config(url, str(folder)))
     upgrade_database(app)
 
-    from erp_admin.legacy import import_legacy
+    from erp_admin.services.legacy_import import import_legacy
 
     started: dict[str, float] = {}
     times: dict[str, float] = {}

@@ -57,7 +57,7 @@ def writer(index: int, kind: str, transactions: int, think: float, barrier, resu
     from erp_admin.extensions import db
     from erp_admin.inventory.stock import adjust_stock
     from erp_admin.models import Product
-    from erp_admin.services.errors import ServiceUnavailable
+    from erp_admin.errors import ServiceUnavailable
     from erp_admin.services.transactions import run_in_transaction
 
     app = create_app()

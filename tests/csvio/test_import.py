@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from erp_admin.csvio import ImportRejected, import_csv
-from erp_admin.services.errors import Conflict
+from erp_admin.errors import Conflict
 from tests.csvio.helpers import csv_bytes, customers, products
 from tests.factories import create_customer, create_product
 

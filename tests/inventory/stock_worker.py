@@ -9,7 +9,7 @@ def hammer(database_url, instance_path, product_id, chunks, barrier, queue, over
     from erp_admin import create_app
     from erp_admin.extensions import db
     from erp_admin.inventory.stock import adjust_stock
-    from erp_admin.services.errors import Conflict
+    from erp_admin.errors import Conflict
     from erp_admin.services.transactions import run_in_transaction
     from tests.conftest import test_config
 

@@ -8,7 +8,7 @@ from erp_admin.inventory.stock import adjust_stock
 from erp_admin.models import AuditEntry, Product, StockMovement, User
 from erp_admin.schemas import ValidationFailed
 from erp_admin.schemas.fields import INT32_MAX
-from erp_admin.services.errors import Conflict, NotFound
+from erp_admin.errors import Conflict, NotFound
 from erp_admin.services.records import update_record
 from tests.factories import create_product
 

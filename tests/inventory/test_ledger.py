@@ -7,7 +7,7 @@ from erp_admin.inventory.ledger import movements_query, stock_drift
 from erp_admin.inventory.stock import adjust_stock, current_movement_reason, movement_reason
 from erp_admin.models import Product, StockMovement
 from erp_admin.schemas.movement import serialize_movement
-from erp_admin.services.errors import PreconditionFailed
+from erp_admin.errors import PreconditionFailed
 from erp_admin.services.records import create_record, delete_record, update_record
 from tests.factories import create_product
 

@@ -11,7 +11,7 @@ from erp_admin import create_app
 from erp_admin.extensions import db
 from erp_admin.inventory.stock import adjust_stock
 from erp_admin.models import Product, StockMovement
-from erp_admin.services.errors import Conflict, ServiceUnavailable
+from erp_admin.errors import Conflict, ServiceUnavailable
 from erp_admin.services.transactions import is_retryable, run_in_transaction
 from tests.conftest import test_config as make_config
 from tests.factories import create_product

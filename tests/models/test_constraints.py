@@ -9,7 +9,7 @@ from erp_admin.extensions import db
 from erp_admin.models import Customer, Product, User
 from erp_admin.resources import resource as resource_named
 from erp_admin.services import records
-from erp_admin.services.errors import Conflict
+from erp_admin.errors import Conflict
 from erp_admin.services.records import create_record
 
 

@@ -181,7 +181,7 @@ def private_postgres_database():
 
 def migrate(url: str, instance_path: str) -> None:
     from erp_admin import create_app
-    from erp_admin.database import upgrade_database
+    from erp_admin.db.engine import upgrade_database
     from erp_admin.extensions import db
     from tests.conftest import test_config
 

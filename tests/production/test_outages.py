@@ -95,7 +95,7 @@ def test_database_down_is_503_everywhere_and_the_app_recovers(pg_behind_proxy):
 
 
 def test_an_idle_connection_to_a_restarted_database_is_replaced_before_use(pg_behind_proxy, monkeypatch):
-    from erp_admin import stale_connections
+    from erp_admin.db import connection_health as stale_connections
 
     clock = shift_clock(monkeypatch, stale_connections)
     app, proxy = pg_behind_proxy

@@ -37,7 +37,7 @@ def counting(app):
 def _add_rows(app, resource, count=105):
     """Over 100 rows of resource (products with their movements and audit entries)."""
     from erp_admin.extensions import db
-    from erp_admin.synthetic import add_synthetic_products
+    from erp_admin.services.synthetic import add_synthetic_products
     from tests.factories import create_customer, create_user
 
     with app.app_context():

@@ -11,7 +11,7 @@ from erp_admin.inventory.ledger import stock_drift
 from erp_admin.models import AuditEntry, Customer, Product, StockMovement
 from erp_admin.schemas import ValidationFailed
 from erp_admin.services.bulk import KeyTaken, StaleRecord, bulk_create, bulk_update
-from erp_admin.services.errors import Conflict
+from erp_admin.errors import Conflict
 from erp_admin.services.transactions import run_in_transaction
 from tests.factories import create_customer, create_product
 

@@ -20,7 +20,7 @@ from erp_admin.inventory.stock import adjust_stock
 from erp_admin.models import Product
 from erp_admin.models.product import is_low_stock
 from erp_admin.schemas import ValidationFailed
-from erp_admin.services.errors import NotFound, ServiceError
+from erp_admin.errors import NotFound, ServiceError
 from erp_admin.services.transactions import run_in_transaction
 
 

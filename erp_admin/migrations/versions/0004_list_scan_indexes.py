@@ -8,7 +8,7 @@ erp_admin/api/listing.py) and count from it, several times faster at
 100 000 rows. PostgreSQL keeps its primary key in a separate index already,
 so it gets nothing here. The models do not declare these indexes (they would
 duplicate the primary key on PostgreSQL); the drift check skips them by
-their `_id_scan` suffix (erp_admin.database.include_in_migrations).
+their `_id_scan` suffix (erp_admin.db.engine.include_in_migrations).
 
 Revision ID: 0004_scan
 Revises: 0003_search

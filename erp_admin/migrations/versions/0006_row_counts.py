@@ -1,6 +1,6 @@
 """exact row counts kept by triggers on PostgreSQL, so unfiltered lists need no count(*)
 
-See erp_admin/row_counts.py. PostgreSQL only: SQLite counts fast over the
+See erp_admin/db/row_counts.py. PostgreSQL only: SQLite counts fast over the
 narrow id indexes of 0004. The triggers are created before the counters are
 filled, in the same transaction: CREATE TRIGGER locks out writers of the
 table until the migration commits, so no row is missed or counted twice.

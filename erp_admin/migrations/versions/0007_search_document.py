@@ -5,7 +5,7 @@ index); for common words the planner chose a sequential scan and paid three
 case-insensitive matches per row (116 ms for "drill" at 100 000 products).
 One GIN trigram index on lower(sku || US || name || US || category), US being
 the unit separator (0x1f), which no searched text contains, so a match never
-spans two columns: the same query costs 5 ms. erp_admin/search.py builds the
+spans two columns: the same query costs 5 ms. erp_admin/db/search.py builds the
 identical expression (PG_DOCUMENTS); PostgreSQL uses an expression index only
 for the same expression. SQLite is untouched (its FTS5 table serves it).
 
@@ -20,7 +20,7 @@ down_revision = "0006_row_counts"
 branch_labels = None
 depends_on = None
 
-# Copied from erp_admin/search.py at this revision (a migration must not change when the app does).
+# Copied from erp_admin/db/search.py at this revision (a migration must not change when the app does).
 DOCUMENTS = {
     "products": "lower(sku || E'\\x1f' || name || E'\\x1f' || coalesce(category, ''))",
     "customers": "lower(name || E'\\x1f' || email || E'\\x1f' || coalesce(company, ''))",

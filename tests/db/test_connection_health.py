@@ -1,4 +1,4 @@
-"""Pooled connections are pinged before use only after sitting idle (erp_admin.stale_connections)."""
+"""Pooled connections are pinged before use only after sitting idle (erp_admin.db.connection_health)."""
 from __future__ import annotations
 
 import pytest
@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, text
 
 from erp_admin import create_app, stale_connections
 from erp_admin.config import ConfigError
-from erp_admin.stale_connections import ping_idle_connections
+from erp_admin.db.connection_health import ping_idle_connections
 from tests.conftest import test_config as make_config
 from tests.support.clock import shift_clock
 

@@ -1,4 +1,4 @@
-"""SQLite's writer queue (erp_admin.sqlite_lock): who holds the lock file, when it is freed, who waits for it.
+"""SQLite's writer queue (erp_admin.db.sqlite_lock): who holds the lock file, when it is freed, who waits for it.
 
 These tests run on their own SQLite file whatever database the suite runs on:
 the lock file is SQLite's, PostgreSQL has no use for it.
@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import select, text
 
 from erp_admin import create_app
-from erp_admin.database import READ_ONLY_OPTION, upgrade_database
+from erp_admin.db.engine import READ_ONLY_OPTION, upgrade_database
 from erp_admin.extensions import db
 from erp_admin.inventory.stock import adjust_stock
 from erp_admin.models import Product, User
-from erp_admin.services.errors import ServiceUnavailable
+from erp_admin.errors import ServiceUnavailable
 from erp_admin.services.transactions import run_in_transaction
-from erp_admin.sqlite_lock import LOCK_SUFFIX, LockingConnection, WriteLock, WriteLockTimeout, lock_path_for
+from erp_admin.db.sqlite_lock import LOCK_SUFFIX, LockingConnection, WriteLock, WriteLockTimeout, lock_path_for
 from tests.conftest import bearer, issue_for, test_config
 from tests.factories import create_product, create_user
 

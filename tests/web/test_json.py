@@ -1,4 +1,4 @@
-"""JSON responses through orjson (erp_admin/json_provider.py) read exactly as Flask's own would."""
+"""JSON responses through orjson (erp_admin/web/json.py) read exactly as Flask's own would."""
 from __future__ import annotations
 
 import dataclasses
@@ -11,7 +11,7 @@ import pytest
 from flask import jsonify
 from flask.json.provider import DefaultJSONProvider
 
-from erp_admin.json_provider import FastJSONProvider
+from erp_admin.web.json import FastJSONProvider
 
 
 @dataclasses.dataclass

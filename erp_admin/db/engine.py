@@ -13,14 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import Pool
 
-from erp_admin.cli.argv import flask_command
 from erp_admin.extensions import db, migrate
-from erp_admin.row_counts import is_counts_object
-from erp_admin.search import is_search_object
-from erp_admin.sqlite_lock import LockingConnection, WriteLockTimeout
-from erp_admin.stale_connections import ping_idle_connections
+from erp_admin.db.row_counts import is_counts_object
+from erp_admin.db.search import is_search_object
+from erp_admin.db.sqlite_lock import LockingConnection, WriteLockTimeout
+from erp_admin.db.connection_health import ping_idle_connections
 
-MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+MIGRATIONS_DIR = str(Path(__file__).parent.parent / "migrations")
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Execution option marking a connection that only reads (e.g. the CSV import's validation):
 # on SQLite it begins with a plain BEGIN, so it never holds the write lock.
@@ -108,7 +107,7 @@ def read_phase():
 
 
 def init_app(app: Flask) -> None:
-    """Bind SQLAlchemy and Alembic to the app; migrate on first run where allowed."""
+    """Bind SQLAlchemy and Alembic to the app (create_app migrates on first run where allowed)."""
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and app.config["SQLITE_WRITE_LOCK"]:
         options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         options["connect_args"] = {"factory": LockingConnection, **options.get("connect_args", {})}
@@ -120,9 +119,6 @@ def init_app(app: Flask) -> None:
         app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True,
         include_object=include_in_migrations,
     )
-    # `flask db …` manages the migrations by hand: upgrading first would undo a downgrade.
-    if app.config["AUTO_MIGRATE"] and flask_command() != "db":
-        upgrade_database(app)
 
 
 # SQLite-only indexes on id alone (migration 0004) that serve list paging and counts.

@@ -1,4 +1,4 @@
-"""PostgreSQL row counters (erp_admin.row_counts, migration 0006): always equal to count(*), read by unfiltered lists.
+"""PostgreSQL row counters (erp_admin.db.row_counts, migration 0006): always equal to count(*), read by unfiltered lists.
 
 Each test runs on a PostgreSQL database of its own (both CI passes), since the
 counters exist only there.
@@ -10,8 +10,8 @@ import threading
 import pytest
 from sqlalchemy import create_engine, event, text
 
-from erp_admin.database import MIGRATIONS_DIR
-from erp_admin.row_counts import COUNTED_TABLES
+from erp_admin.db.engine import MIGRATIONS_DIR
+from erp_admin.db.row_counts import COUNTED_TABLES
 from tests.api.conftest import bearer
 from tests.conftest import issue_for, require
 from tests.conftest import test_config as make_config

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from erp_admin.extensions import db
 from erp_admin.models import Customer, Product
-from erp_admin.search import escape_like, search_clause
+from erp_admin.db.search import escape_like, search_clause
 from tests.factories import create_customer, create_product
 
 
@@ -125,7 +125,7 @@ def test_the_postgresql_index_and_the_query_use_one_expression():
     from pathlib import Path
 
     import erp_admin
-    from erp_admin.search import PG_DOCUMENTS
+    from erp_admin.db.search import PG_DOCUMENTS
 
     path = Path(erp_admin.__file__).parent / "migrations" / "versions" / "0007_search_document.py"
     spec = importlib.util.spec_from_file_location("migration_0007", path)

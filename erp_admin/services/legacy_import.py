@@ -27,7 +27,7 @@ from erp_admin.extensions import db
 from erp_admin.models import Customer, Product, User
 from erp_admin.schemas import CustomerSchema, ProductSchema, UserSchema, ValidationFailed, validate_record
 from erp_admin.services.bulk import bulk_create
-from erp_admin.services.errors import ServiceError
+from erp_admin.errors import ServiceError
 
 TABLES = ("products", "customers", "users")
 BATCH_SIZE = 2000  # rows per commit: a crash loses at most one batch, and a rerun resumes

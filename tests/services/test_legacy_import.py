@@ -4,11 +4,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from erp_admin import legacy
+from erp_admin.services import legacy_import as legacy
 from erp_admin.auth.passwords import hash_parameters
 from erp_admin.auth.signin import authenticate
 from erp_admin.extensions import db
-from erp_admin.legacy import LegacyImportError, import_legacy
+from erp_admin.services.legacy_import import LegacyImportError, import_legacy
 from erp_admin.models import Customer, Product, StockMovement, User
 from tests.legacy_db import build_legacy_db, sha256
 
