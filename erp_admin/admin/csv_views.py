@@ -90,7 +90,7 @@ def _finish(reporter: ProgressReporter | None) -> None:
 
 
 class CsvViewMixin:
-    """Import and Export for a RecordView of an importable resource (products, customers)."""
+    """Import and Export for a RecordView of an importable resource (one with an import key)."""
 
     import_template = "admin/erp/import.html"
 

@@ -14,7 +14,8 @@ from werkzeug.exceptions import BadRequest
 from erp_admin.api.listing import MAX_FILTER_LENGTH, NO_NUL, paginated, paging_headers, parse_page
 from erp_admin.api.registry import Param, Reply, component, route
 from erp_admin.api.stock import LIST_PARAMS
-from erp_admin.audit.queries import ACTIONS, ENTITIES, audit_query
+from erp_admin.audit.queries import ACTIONS, audit_query
+from erp_admin.resources import audited_entities
 from erp_admin.auth.access import requires
 from erp_admin.models.audit import CHANNELS
 from erp_admin.schemas.audit import serialize_audit_entry
@@ -31,7 +32,7 @@ AUDIT_ENTRY = component("AuditEntry", {
         "user": {**_NULLABLE_TEXT, "description": "Username (null: unknown user, or CLI/shell work without --user)."},
         "channel": {"type": "string", "enum": list(CHANNELS)},
         "action": {"type": "string", "enum": list(ACTIONS)},
-        "entity": {"type": "string", "enum": list(ENTITIES)},
+        "entity": {"type": "string", "enum": list(audited_entities())},
         "entity_id": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
         "changes": {
             "type": "object",
@@ -46,7 +47,7 @@ AUDIT_ENTRY = component("AuditEntry", {
 TIME = {"type": "string", "format": "date-time"}
 PARAMS = (
     *LIST_PARAMS,
-    Param("entity", schema={"type": "string", "enum": list(ENTITIES)}, description="Only entries about this kind of record."),
+    Param("entity", schema={"type": "string", "enum": list(audited_entities())}, description="Only entries about this kind of record."),
     Param("entity_id", schema={"type": "integer", "minimum": 0, "maximum": MAX_ENTITY_ID},
           description="Only entries about this record id."),
     Param("user", schema={"type": "string", "maxLength": MAX_FILTER_LENGTH, "pattern": NO_NUL},
@@ -95,7 +96,7 @@ def _filters() -> dict:
     if username is not None and (len(username) > MAX_FILTER_LENGTH or "\x00" in username):
         raise BadRequest(f"user must be at most {MAX_FILTER_LENGTH} characters, without NUL.")
     times = {name: parse_time(name, args[name]) if args.get(name) is not None else None for name in ("since", "until")}
-    return {"entity": _choice("entity", ENTITIES), "entity_id": entity_id, "username": username,
+    return {"entity": _choice("entity", audited_entities()), "entity_id": entity_id, "username": username,
             "action": _choice("action", ACTIONS), **times}
 
 
@@ -104,7 +105,7 @@ def _filters() -> dict:
        errors=(400,))
 @requires("audit_log", "read")
 def audit_log():
-    """Every create, update and delete of products, customers and users, and sign-in events, from every channel."""
+    """Every create, update and delete of an audited resource, and sign-in events, from every channel."""
     filters = _filters()
     page = parse_page()
     rows, total = paginated(audit_query(**filters), page)

@@ -68,6 +68,7 @@ class ListSpec:
     tiebreak: Any = None  # a unique column appended to every sort (the primary key)
     default_sort: str = "id"
     search_description: str = ""
+    counted: bool = False  # PostgreSQL keeps the table's row count (db.row_counts): unfiltered totals read it
 
     def __post_init__(self):
         if self.search_resource and tuple(c.key for c in self.search) != SEARCH_COLUMNS[self.search_resource]:
@@ -263,7 +264,7 @@ def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
         ids = matches.order_by(rowid.desc() if keys[0][1] else rowid.asc())
     elif query.whereclause is None:  # no q, no filter: the SPA's default view, statements built once
         count, page_of_rows = _unfiltered_statements(model, keys, order)
-        total = counted_total(connection, table.name)
+        total = counted_total(connection, table.name) if spec.counted else None
         if total is None:
             total = connection.scalar(count)
         rows = records(connection.execute(page_of_rows, {"limit": page.limit, "offset": page.offset}))

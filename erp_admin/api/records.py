@@ -19,6 +19,7 @@ def list_spec(declaration: Resource) -> ListSpec:
         search_description=f"Case-insensitive substring of {described} (% and _ match themselves).",
         filters={name: _filter(getattr(model, name), name, kind) for name, kind in declaration.filters.items()},
         tiebreak=model.id,
+        counted=declaration.counted,
     )
 
 

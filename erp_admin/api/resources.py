@@ -1,4 +1,4 @@
-"""The CRUD routes every record resource shares; products.py, customers.py and users.py configure them.
+"""The CRUD routes every record resource shares; api/records.py configures them from the declarations.
 
 Validation, business rules and the JSON shape come from `schemas` and
 `services.records`; this module only speaks HTTP: ETags, If-Match, Location,

@@ -8,8 +8,7 @@ from sqlalchemy import Select, select
 from erp_admin.models import AuditEntry
 from erp_admin.models.audit import ACTIONS
 
-ENTITIES = ("product", "customer", "user")
-__all__ = ["ACTIONS", "ENTITIES", "audit_query"]
+__all__ = ["ACTIONS", "audit_query"]
 
 
 def audit_query(entity: str | None = None, entity_id: int | None = None, username: str | None = None,

@@ -2,7 +2,7 @@
 
 Registered once per process on the Session class, so every session of every
 app (API, panel, CLI, `flask shell`, scripts) is covered. Each create, update
-and delete of a product, customer or user becomes one AuditEntry with
+and delete of an audited resource's record becomes one AuditEntry with
 `changes` = {field: [old, new]}, written in the same transaction:
 
 - creates: [null, value] for every field; deletes: [value, null] for every

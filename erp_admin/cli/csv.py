@@ -20,7 +20,7 @@ PROGRESS_EVERY = 10_000  # rows between progress lines
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
 @with_cli_actor
 def import_csv_command(resource: str, file, dry_run: bool) -> None:
-    """Import products or customers from a CSV FILE ("-" reads standard input).
+    """Import records of RESOURCE from a CSV FILE ("-" reads standard input).
 
     Columns are matched by header name (case and spacing ignored); rows with an
     existing SKU / email update that record, others create one. Every row is
@@ -47,7 +47,7 @@ def import_csv_command(resource: str, file, dry_run: bool) -> None:
 @click.argument("resource", type=click.Choice(sorted(csv_resources())))
 @click.argument("file", type=click.File("wb"), default="-")
 def export_csv_command(resource: str, file) -> None:
-    """Export every product or customer as CSV to FILE (default "-": standard output).
+    """Export every record of RESOURCE as CSV to FILE (default "-": standard output).
 
     The file has the API's field names as headers and imports back unchanged.
     """

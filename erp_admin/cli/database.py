@@ -58,13 +58,15 @@ def verify_counts(fix: bool) -> None:
     """
     from erp_admin.extensions import db
     from erp_admin.db.row_counts import counter_drift, recount
+    from erp_admin.resources import declared
 
     engine = db.engine
     if engine.dialect.name != "postgresql":
         echo_ok(f"No row counters on {engine.dialect.name}: lists count their rows directly.")
         return
+    tables = [r.model.__tablename__ for r in declared() if r.counted]
     with engine.begin() as conn:
-        drift = recount(conn) if fix else counter_drift(conn)
+        drift = recount(conn, tables) if fix else counter_drift(conn, tables)
     if not drift:
         echo_ok("OK: every row counter equals its table's row count.")
         return

@@ -1,4 +1,4 @@
-"""CSV import and export of products and customers, shared by the API, the panel and the CLI.
+"""CSV import and export of every resource with an import key, shared by the API, the panel and the CLI.
 
 - import_csv(resource, source, dry_run=..., acting_user=...) -> ImportReport
 - check_csv(resource, source) -> (ImportReport, changes): validation only

@@ -10,7 +10,7 @@ def csv_resources() -> dict[str, Resource]:
 
 
 def get_resource(name: str) -> Resource:
-    """Return the CSV-capable resource name ("products", "customers", ...)."""
+    """Return the CSV-capable resource name (one with an import key)."""
     try:
         return csv_resources()[name]
     except KeyError:

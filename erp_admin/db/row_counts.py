@@ -16,17 +16,18 @@ id index of migration 0004.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-COUNTED_TABLES = ("products", "customers")
 COUNTS_TABLE = "row_counts"
 _READ = text(f"SELECT row_count FROM {COUNTS_TABLE} WHERE table_name = :name")
 
 
 def counted_total(connection: Connection, table_name: str) -> int | None:
-    """The number of rows of table_name from its counter, or None where none is kept (SQLite, other tables)."""
-    if connection.dialect.name != "postgresql" or table_name not in COUNTED_TABLES:
+    """The number of rows of a counted table from its counter, or None where none is kept (SQLite, no row)."""
+    if connection.dialect.name != "postgresql":
         return None
     return connection.execute(_READ, {"name": table_name}).scalar()
 
@@ -36,14 +37,14 @@ def is_counts_object(name: str | None, type_: str) -> bool:
     return type_ == "table" and name == COUNTS_TABLE
 
 
-def counter_drift(connection: Connection) -> dict[str, tuple[int | None, int]]:
-    """{table: (counter, count(*))} for every counted table whose counter is wrong or missing (PostgreSQL).
+def counter_drift(connection: Connection, tables: Iterable[str]) -> dict[str, tuple[int | None, int]]:
+    """{table: (counter, count(*))} for each of tables whose counter is wrong or missing (PostgreSQL).
 
     Counters drift only if rows were written with the triggers off (for example
     `pg_restore --disable-triggers`); recount() puts them right.
     """
     drift = {}
-    for table in COUNTED_TABLES:
+    for table in tables:
         counter = connection.execute(_READ, {"name": table}).scalar()
         actual = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
         if counter != actual:
@@ -51,15 +52,16 @@ def counter_drift(connection: Connection) -> dict[str, tuple[int | None, int]]:
     return drift
 
 
-def recount(connection: Connection) -> dict[str, tuple[int | None, int]]:
+def recount(connection: Connection, tables: Iterable[str]) -> dict[str, tuple[int | None, int]]:
     """Set every counter to its table's count(*), writers held off meanwhile; return what changed.
 
     SHARE mode lets readers on and makes writers wait for the caller's commit,
     so no row can be added or removed between the count and the new counter.
     """
-    for table in COUNTED_TABLES:
+    tables = tuple(tables)
+    for table in tables:
         connection.execute(text(f"LOCK TABLE {table} IN SHARE MODE"))
-    drift = counter_drift(connection)
+    drift = counter_drift(connection, tables)
     for table, (_, actual) in drift.items():
         connection.execute(text(f"INSERT INTO {COUNTS_TABLE} (table_name, row_count) VALUES (:name, :n) "
                                 "ON CONFLICT (table_name) DO UPDATE SET row_count = EXCLUDED.row_count"),

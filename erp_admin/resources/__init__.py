@@ -1,9 +1,9 @@
 """Resources: one declaration per table the outside world sees, and the registry every face reads."""
 from erp_admin.resources.declaration import (
-    Resource, declare, declared, resource, resource_of, writable_resources,
+    Resource, audited_entities, declare, declared, resource, resource_of, writable_resources,
 )
 
-__all__ = ["Resource", "declare", "declared", "resource", "resource_of", "writable_resources"]
+__all__ = ["Resource", "audited_entities", "declare", "declared", "resource", "resource_of", "writable_resources"]
 
 # The built-in resources are declared as soon as the registry is imported.
 from erp_admin.resources import catalog  # noqa: E402,F401

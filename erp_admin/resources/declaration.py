@@ -104,3 +104,8 @@ def declared() -> tuple[Resource, ...]:
 
 def writable_resources() -> tuple[Resource, ...]:
     return tuple(r for r in declared() if r.schema is not None)
+
+
+def audited_entities() -> tuple[str, ...]:
+    """The entity names audit entries of record changes carry ("product", ...)."""
+    return tuple(r.entity for r in _REGISTRY.values() if r.audited)

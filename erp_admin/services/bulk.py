@@ -1,4 +1,4 @@
-"""Writing many products or customers at once, with their stock movements and audit entries.
+"""Writing many records of a resource at once, with their stock movements and audit entries.
 
 The ORM's unit of work sends one INSERT per new row when the database makes
 the ids, and one UPDATE per changed row: with the session events of the
@@ -17,7 +17,7 @@ ledger and the trail are the same as services.records writes, row for row.
   violations as services.records maps them. On any of them the session is
   rolled back: nothing is written.
 
-Products and customers only (users need password hashing and the admin
+Resources with an import key only (users need password hashing and the admin
 rules of services.records). The caller commits: run these inside
 services.transactions.run_in_transaction, which also rolls back on errors.
 """

@@ -1,4 +1,4 @@
-"""Create, update and delete products, customers and users with every rule applied.
+"""Create, update and delete the records of every declared resource with every rule applied.
 
 The callers (API, panel, CSV import, CLI) validate nothing themselves and
 commit afterwards: these functions validate, apply, enforce the user rules,

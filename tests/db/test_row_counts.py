@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import create_engine, event, text
 
 from erp_admin.db.engine import MIGRATIONS_DIR
-from erp_admin.db.row_counts import COUNTED_TABLES
+from erp_admin.resources import declared
+
+COUNTED_TABLES = [r.model.__tablename__ for r in declared() if r.counted]
 from tests.api.conftest import bearer
 from tests.conftest import issue_for, require
 from tests.conftest import test_config as make_config

@@ -11,6 +11,7 @@ from erp_admin.admin.formatting import changes, signed, when
 from erp_admin.admin.records import RecordView
 from erp_admin.models import AuditEntry, StockMovement
 from erp_admin.models.audit import ACTIONS, CHANNELS
+from erp_admin.resources import audited_entities
 
 
 def _product_link(view, context, model, name):
@@ -62,7 +63,7 @@ class AuditLogView(ReadOnlyView):
     column_default_sort = ("id", True)
     column_filters = (
         FilterEqual(AuditEntry.action, "Action", options=[(a, a) for a in ACTIONS]),
-        FilterEqual(AuditEntry.entity, "Entity", options=[(e, e) for e in ("product", "customer", "user")]),
+        FilterEqual(AuditEntry.entity, "Entity", options=[(e, e) for e in audited_entities()]),
         FilterEqual(AuditEntry.channel, "Channel", options=[(c, c) for c in CHANNELS]),
         FilterEqual(AuditEntry.username, "User"),
         IntEqualFilter(AuditEntry.entity_id, "Id"),
