@@ -23,7 +23,7 @@ from wtforms import HiddenField
 from erp_admin.extensions import db
 from erp_admin.models.ranges import fits_column
 from erp_admin.schemas import ValidationFailed
-from erp_admin.db.search import SEARCH_COLUMNS, escape_like, indexed_matches, search_clause
+from erp_admin.db.search import indexed_matches, search_clause
 from erp_admin.errors import PreconditionFailed, ServiceError
 from erp_admin.resources import resource as declared_resource
 from erp_admin.services.records import create_record, delete_record, update_record
@@ -258,16 +258,9 @@ class RecordView(SecuredModelMixin, ModelView):
     # ---- lists: escaped search and a capped count ----------------------------------------
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        # Literal search like the API: % and _ match themselves; each word must match.
-        indexed = SEARCH_COLUMNS.get(self.resource) == tuple(self.column_searchable_list)
+        # The API's own search (db.search: literal, indexed where it can be); each word must match.
         for term in search.split():
-            if indexed:
-                # The API's own search (an index on products): the same matches for the same word.
-                condition = search_clause(self.model, self.resource, term, db.engine.dialect.name)
-            else:
-                pattern = f"%{escape_like(term).lower()}%"
-                columns = [getattr(self.model, name) for name in self.column_searchable_list]
-                condition = db.or_(*(func.lower(col).like(pattern, escape="\\") for col in columns))
+            condition = search_clause(self.model, self.column_searchable_list, term, db.engine.dialect.name)
             query = query.filter(condition)
             if count_query is not None:
                 count_query = count_query.filter(condition)
@@ -300,9 +293,7 @@ class RecordView(SecuredModelMixin, ModelView):
         terms = (search or "").split()
         if len(terms) != 1 or (filters and self._filters):
             return None
-        if SEARCH_COLUMNS.get(self.resource) != tuple(self.column_searchable_list):
-            return None
-        return indexed_matches(self.resource, terms[0], db.engine.dialect.name)
+        return indexed_matches(self.model.__tablename__, self.column_searchable_list, terms[0], db.engine.dialect.name)
 
     def filtered_query(self, search, filters):
         """The list's query with its search and filters applied (no sort, no paging)."""

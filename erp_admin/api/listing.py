@@ -1,7 +1,7 @@
 """Paged, sorted, searched and filtered lists: the query parameters and headers every list shares.
 
     spec = ListSpec(sort_fields={"id": Product.id, ...}, search=(Product.sku, ...),
-                    search_resource="products", filters={"category": Filter(Product.category)})
+                    filters={"category": Filter(Product.category)})
     return list_response(Product, spec, serialize_product)
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 
 from flask import current_app, jsonify, request
-from sqlalchemy import Integer, Select, bindparam, func, not_, or_, select
+from sqlalchemy import Integer, Select, bindparam, func, not_, select
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
 
@@ -20,7 +20,7 @@ from erp_admin.api.registry import Param
 from erp_admin.extensions import db
 from erp_admin.db.row_counts import counted_total
 from erp_admin.schemas.rows import records
-from erp_admin.db.search import SEARCH_COLUMNS, indexed_matches, search_clause
+from erp_admin.db.search import indexed_matches, search_clause
 
 MAX_OFFSET = 2_147_483_647
 _UINT = re.compile(r"^[0-9]+$")
@@ -60,19 +60,12 @@ class Filter:
 @dataclass(frozen=True)
 class ListSpec:
     sort_fields: dict[str, Any]  # public name -> column
-    search: tuple[Any, ...] = ()  # columns q searches (case-insensitive substring)
-    # The resource whose indexed search (erp_admin.db.search.search_clause) serves q; it
-    # searches the columns search.SEARCH_COLUMNS names, which must be the ones above.
-    search_resource: str = ""
+    search: tuple[Any, ...] = ()  # columns of one model q searches (case-insensitive substring, db.search)
     filters: dict[str, Filter] = field(default_factory=dict)
     tiebreak: Any = None  # a unique column appended to every sort (the primary key)
     default_sort: str = "id"
     search_description: str = ""
     counted: bool = False  # PostgreSQL keeps the table's row count (db.row_counts): unfiltered totals read it
-
-    def __post_init__(self):
-        if self.search_resource and tuple(c.key for c in self.search) != SEARCH_COLUMNS[self.search_resource]:
-            raise ValueError(f"search columns differ from SEARCH_COLUMNS[{self.search_resource!r}]")
 
     def sort_pattern(self) -> str:
         """The regular expression of a valid `sort`: known fields, comma-separated, none twice."""
@@ -139,29 +132,10 @@ def _uint_arg(name: str, default: int) -> int:
     return int(raw) if len(raw) <= 18 else 10**18
 
 
-def escape_like(text: str) -> str:
-    """Escape LIKE wildcards so % and _ match themselves (escape character: backslash)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def contains(column, pattern: str):
-    """Case-insensitive LIKE with a backslash escape.
-
-    SQLite's LIKE already ignores ASCII case (and its lower() knows no more than ASCII), so
-    plain LIKE there gives the same matches as ILIKE about three times faster.
-    """
-    if db.engine.dialect.name == "sqlite":
-        return column.like(pattern, escape="\\")
-    return column.ilike(pattern, escape="\\")
-
-
 def search_condition(spec: ListSpec, q: str) -> ColumnElement[bool]:
-    """The WHERE clause for q: the resource's indexed search, else LIKE on the spec's columns."""
-    if spec.search_resource:
-        model = spec.search[0].class_
-        return search_clause(model, spec.search_resource, q, db.engine.dialect.name)
-    pattern = f"%{escape_like(q)}%"
-    return or_(*(contains(col, pattern) for col in spec.search))
+    """The WHERE clause for q over the spec's search columns (db.search: indexed where it can be)."""
+    model = spec.search[0].class_
+    return search_clause(model, [c.key for c in spec.search], q, db.engine.dialect.name)
 
 
 def filter_and_sort(query: Select, spec: ListSpec) -> Select:
@@ -310,8 +284,9 @@ def _search_only(spec: ListSpec, keys: SortKeys) -> Select | None:
     """The search index's matches when q is the list's only condition and the order is by id alone, else None."""
     args = request.args
     q = args.get("q")
-    if not q or not spec.search_resource or any(name in args for name in spec.filters):
+    if not q or not spec.search or any(name in args for name in spec.filters):
         return None
     if len(keys) != 1 or spec.sort_fields[keys[0][0]] is not spec.tiebreak:
         return None
-    return indexed_matches(spec.search_resource, q, db.engine.dialect.name)
+    model = spec.search[0].class_
+    return indexed_matches(model.__tablename__, [c.key for c in spec.search], q, db.engine.dialect.name)

@@ -15,7 +15,6 @@ def list_spec(declaration: Resource) -> ListSpec:
     return ListSpec(
         sort_fields={name: getattr(model, name) for name in declaration.sortable},
         search=tuple(getattr(model, name) for name in searched),
-        search_resource=declaration.name if searched else "",
         search_description=f"Case-insensitive substring of {described} (% and _ match themselves).",
         filters={name: _filter(getattr(model, name), name, kind) for name, kind in declaration.filters.items()},
         tiebreak=model.id,

@@ -4,12 +4,13 @@ from sqlalchemy import select
 
 from erp_admin.extensions import db
 from erp_admin.models import Customer, Product
-from erp_admin.db.search import escape_like, search_clause
+from erp_admin.db.search import escape_like, pg_document, search_clause
+from erp_admin.resources import resource as declared_resource
 from tests.factories import create_customer, create_product
 
 
 def _search(model, resource, q):
-    clause = search_clause(model, resource, q, db.engine.dialect.name)
+    clause = search_clause(model, declared_resource(resource).search, q, db.engine.dialect.name)
     return sorted(db.session.scalars(select(model.name).where(clause)).all())
 
 
@@ -125,22 +126,25 @@ def test_the_postgresql_index_and_the_query_use_one_expression():
     from pathlib import Path
 
     import erp_admin
-    from erp_admin.db.search import PG_DOCUMENTS
-
     path = Path(erp_admin.__file__).parent / "migrations" / "versions" / "0007_search_document.py"
     spec = importlib.util.spec_from_file_location("migration_0007", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
-    assert migration.DOCUMENTS == {name: document.format(t="") for name, document in PG_DOCUMENTS.items()}
+    def document_of(name):
+        declaration = declared_resource(name)
+        return pg_document([getattr(declaration.model, c).property.columns[0] for c in declaration.search])
+
+    assert migration.DOCUMENTS == {name: document_of(name) for name in migration.DOCUMENTS}
 
 
 @pytest.mark.parametrize(("resource", "model"), [("products", Product), ("customers", Customer)])
 def test_postgresql_serves_a_search_from_the_document_index(app, resource, model):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":  # the SQLite pass: its FTS5 table serves products
-            assert "MATCH" in str(search_clause(Product, "products", "drill", "sqlite"))
+            assert "MATCH" in str(search_clause(Product, ("sku", "name", "category"), "drill", "sqlite"))
             return
-        statement = select(model.id).where(search_clause(model, resource, "drill", "postgresql"))
+        columns = declared_resource(resource).search
+        statement = select(model.id).where(search_clause(model, columns, "drill", "postgresql"))
         compiled = statement.compile(db.engine)
         conn = db.session.connection()
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a tiny test table: make the index the choice

@@ -6,7 +6,7 @@ case-insensitive matches per row (116 ms for "drill" at 100 000 products).
 One GIN trigram index on lower(sku || US || name || US || category), US being
 the unit separator (0x1f), which no searched text contains, so a match never
 spans two columns: the same query costs 5 ms. erp_admin/db/search.py builds the
-identical expression (PG_DOCUMENTS); PostgreSQL uses an expression index only
+identical expression (search.pg_document); PostgreSQL uses an expression index only
 for the same expression. SQLite is untouched (its FTS5 table serves it).
 
 Revision ID: 0007_search_document
