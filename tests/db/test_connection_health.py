@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from erp_admin import create_app, stale_connections
+from erp_admin import create_app
+from erp_admin.db import connection_health as stale_connections
 from erp_admin.config import ConfigError
 from erp_admin.db.connection_health import ping_idle_connections
 from tests.conftest import test_config as make_config
