@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from erp_admin.extensions import db
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_engine_dialect_is_the_one_requested(app):

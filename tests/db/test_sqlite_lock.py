@@ -27,7 +27,7 @@ from erp_admin.db.sqlite_lock import LOCK_SUFFIX, LockingConnection, WriteLock, 
 from tests.conftest import bearer, issue_for, test_config
 from tests.factories import create_product, create_user
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # A child process that holds a write transaction through the app's own engine until told to commit.
 HOLDER = """
 import sys
