@@ -50,9 +50,6 @@ def init_app(app: Flask) -> None:
     admin.add_view(StockMovementView(StockMovement, db, name="Stock Movements", endpoint="movements", url="movements"))
     admin.add_view(AuditLogView(AuditEntry, db, name="Audit Log", endpoint="audit_log", url="audit-log"))
     app.register_blueprint(login.bp, url_prefix=PANEL_PREFIX)
-
-    # First of all hooks: the CSRF check parses the form, and an import upload may exceed MAX_CONTENT_LENGTH.
-
     app.before_request(_panel_request)
     app.after_request(_panel_headers)
     app.register_error_handler(CSRFError, _csrf_error)

@@ -99,13 +99,12 @@ def authenticate_request(*, refresh: bool = False) -> Principal:
 
 
 def _verify_bearer_token(refresh: bool) -> None:
-    """verify_jwt_in_request(refresh=...) for a header token, parsing the token once.
+    """verify_jwt_in_request(refresh=...) for a header token, parsing the token once instead of four times.
 
-    flask-jwt-extended parses and checks the token four times per request
-    (about 1.5 ms of CPU, a quarter of a small API request); this does the same
-    checks in the same order with one decode: signature, exp/nbf/iat, audience,
-    issuer, the identity claim, the token type, revocation, then the user
-    lookup, and leaves the result where get_jwt() and current_user read it.
+    The same checks in the same order: signature, exp/nbf/iat, audience,
+    issuer, the identity claim, the token type, revocation, the user. The
+    result goes where flask-jwt-extended 4.7.4's get_jwt() and current_user
+    read it (its private g attributes; pinned by tests/api/test_tokens.py).
     """
     name, kind = jwt_config.header_name, jwt_config.header_type
     header = request.headers.get(name, "").strip().strip(",")

@@ -1,29 +1,10 @@
 """SQLite's writer queue: an inter-process lock file taken just before BEGIN IMMEDIATE, released right after COMMIT.
 
-SQLite lets one writer in at a time; the others wait in its busy handler,
-which sleeps with a growing back-off (1, 2, 5, 10 … 100 ms) and is not woken
-when the lock is freed. Under several workers a waiter keeps missing the
-short gaps between the other writers' transactions and waits hundreds of
-milliseconds. Here every write transaction first takes an exclusive `flock`
-on `<database>-writelock`; a waiter blocks in the kernel, which wakes it the
-moment the lock is released, and a writer that finds others already waiting
-queues behind them instead of barging in (FIFO-ish: no waiter is starved by a
-process that commits and begins again at once). Waiting costs no CPU, so
-the writer holding the lock is not slowed down by the ones queueing. A
-blocked flock cannot time out, so each connection's waits are done by one
-helper thread that hands the lock over, or drops it if the waiter gave up
-after the busy timeout; waiters hold `<database>-writelock-queue` shared,
-which is how a newcomer sees that others are queueing.
-
-One open file description per DBAPI connection (flock, not lockf: POSIX
-record locks belong to the process, so two connections of one process would
-share them). LockingConnection is the sqlite3 connection factory: its
-commit(), rollback() and close() release the lock once the SQLite
-transaction is over, so every path (commit, rollback, an error, an
-invalidated or closed connection, the pool's reset on check-in) frees it.
-SQLite's own lock stays the real guard: a process that does not take the
-lock file (the sqlite3 shell) is still waited for by the busy timeout (so a
-writer may wait up to twice that long: the lock file, then SQLite).
+SQLite's busy handler sleeps with a growing back-off and is not woken when
+the lock is freed; a `flock` on `<database>-writelock` is, so writers queue
+in the kernel instead (why and how: docs/architecture.md, "SQLite's writer
+queue"). LockingConnection is the sqlite3 connection factory whose commit(),
+rollback() and close() release the lock on every path.
 """
 from __future__ import annotations
 

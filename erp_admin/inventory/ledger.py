@@ -1,8 +1,9 @@
 """The stock ledger: a movement for every ORM change of Product.quantity, and reading the ledger.
 
-adjust_stock (inventory.stock) writes its own movement. Every other change of
-quantity goes through the ORM (API PUT, panel edit, CSV import, shell) and is
-recorded here by session events, registered once per process for every
+adjust_stock (inventory.stock) and the bulk writer (services.bulk: CSV
+imports, seeding, import-legacy) write their own movements with
+inventory.stock.movement_values. Every other change of quantity goes through
+the ORM (API PUT, panel edit, shell) and is recorded here by session events, registered once per process for every
 session: a product created with stock gets a movement (reason "create", or the
 movement_reason() label, e.g. "import"; none for zero), an update gets
 delta = new - old. The update's version check guarantees `old` is what was

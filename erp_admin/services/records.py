@@ -1,8 +1,8 @@
 """Create, update and delete the records of every declared resource with every rule applied.
 
-The callers (API, panel, CSV import, CLI) validate nothing themselves and
-commit afterwards: these functions validate, apply, enforce the user rules,
-and flush, turning constraint violations into Conflict errors.
+The callers (API, panel, CLI) commit afterwards; these functions validate,
+apply, enforce the user rules and the field grants, and flush, turning
+constraint violations into Conflict errors.
 """
 from __future__ import annotations
 

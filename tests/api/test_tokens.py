@@ -171,3 +171,18 @@ def test_unsupported_jwt_settings_refuse_to_start(variable, value, make_app, mon
 def test_the_one_supported_value_is_still_accepted(variable, value, make_app, monkeypatch):
     monkeypatch.setenv(variable, value)
     make_app()
+
+
+def test_the_one_decode_leaves_what_flask_jwt_extended_reads(app, tokens):
+    """_verify_bearer_token writes flask-jwt-extended 4.7.4's private g attributes: its public readers must see them."""
+    import flask_jwt_extended
+    from flask_jwt_extended import current_user, get_jwt, get_jwt_header, get_jwt_request_location
+
+    assert flask_jwt_extended.__version__ == "4.7.4", "a new flask-jwt-extended: check _verify_bearer_token's reach-in"
+    headers = tokens("manager")
+    with app.test_request_context("/api/auth/me", headers=headers):
+        token_module._verify_bearer_token(refresh=False)
+        assert get_jwt()["type"] == "access" and get_jwt()["sub"].isdigit()
+        assert get_jwt_header()["alg"] == app.config["JWT_ALGORITHM"]
+        assert get_jwt_request_location() == "headers"
+        assert current_user.role == "manager" and str(current_user.id) == get_jwt()["sub"]
