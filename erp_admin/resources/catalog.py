@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from erp_admin.models import ROLES, AuditEntry, Customer, Product, StockMovement, User
-from erp_admin.resources.declaration import Resource, declare
+from erp_admin.resources.declaration import Panel, Resource, declare
 from erp_admin.schemas import (
     CUSTOMER_FIELDS, PRODUCT_FIELDS, USER_FIELDS, CustomerSchema, ProductSchema, UserSchema, serialize_customer,
     serialize_product, serialize_user,
@@ -41,6 +41,13 @@ CUSTOMERS = declare(Resource(
     sortable=("id", "name", "email", "company", "created_at", "updated_at"),
     counted=True,
     permissions=_everyone(CRUD + ("import", "export")),
+    panel=Panel(
+        columns=("name", "email", "phone", "company", "updated_at"),
+        labels={"updated_at": "Updated"},
+        sort=("name", False),
+        filters=(("company", "equal"), ("company", "like"), ("phone", "empty")),
+        editable=("name", "phone", "company"),
+    ),
 ))
 
 USERS = declare(Resource(
@@ -61,6 +68,7 @@ MOVEMENTS = declare(Resource(
     fields=MOVEMENT_FIELDS, component="Movement", audited=False,
     sortable=("id", "created_at"),
     permissions=_everyone(("read",)),
+    panel=Panel(label="Stock Movements"),
 ))
 
 AUDIT_LOG = declare(Resource(
