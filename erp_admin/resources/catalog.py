@@ -31,6 +31,13 @@ PRODUCTS = declare(Resource(
     exact={"price": lambda p: Decimal(p.price)},
     counted=True,
     permissions=_everyone(CRUD + ("adjust_stock", "import", "export")),
+    panel=Panel(
+        columns=("sku", "name", "category", "price", "quantity", "reorder_level", "updated_at"),
+        details=tuple(f for f in PRODUCT_FIELDS if f != "low_stock"),  # the list shows it as a badge
+        labels={"sku": "SKU", "reorder_level": "Reorder level", "updated_at": "Updated"},
+        sort=("name", False),
+        editable=("name", "category", "reorder_level"),
+    ),
 ))
 
 CUSTOMERS = declare(Resource(
@@ -61,6 +68,13 @@ USERS = declare(Resource(
     masked=frozenset({"password", "password_hash", "token_version"}),
     permissions={"user": (), "manager": ("read",), "admin": CRUD},
     field_grants={"role": ("admin",), "is_active": ("admin",)},
+    panel=Panel(
+        columns=("username", "email", "full_name", "role", "is_active", "last_login_at"),
+        details=("id", "username", "email", "full_name", "role", "is_active", "created_at", "last_login_at", "version"),
+        labels={"full_name": "Full name", "is_active": "Status", "last_login_at": "Last sign-in"},
+        sort=("username", False),
+        editable=("full_name",),
+    ),
 ))
 
 MOVEMENTS = declare(Resource(
@@ -68,7 +82,14 @@ MOVEMENTS = declare(Resource(
     fields=MOVEMENT_FIELDS, component="Movement", audited=False,
     sortable=("id", "created_at"),
     permissions=_everyone(("read",)),
-    panel=Panel(label="Stock Movements"),
+    panel=Panel(
+        label="Stock Movements",
+        columns=("created_at", "sku", "product_name", "delta", "quantity_after", "reason", "username"),
+        details=("id", "created_at", "product_id", "sku", "product_name", "delta", "quantity_after", "reason", "username"),
+        labels={"created_at": "When", "sku": "SKU", "product_name": "Product", "quantity_after": "Stock after",
+                "username": "By"},
+        sort=("id", True),
+    ),
 ))
 
 AUDIT_LOG = declare(Resource(
@@ -76,4 +97,12 @@ AUDIT_LOG = declare(Resource(
     fields=AUDIT_FIELDS, component="AuditEntry", audited=False,
     sortable=("id", "at"),
     permissions={"user": (), "manager": ("read",), "admin": ("read",)},
+    panel=Panel(
+        columns=("at", "username", "channel", "action", "entity", "entity_id", "changes"),
+        details=("id", "at", "username", "channel", "action", "entity", "entity_id", "changes", "request_id",
+                 "client_addr"),
+        labels={"at": "When", "username": "User", "entity_id": "Id", "client_addr": "Client address",
+                "request_id": "Request id"},
+        sort=("id", True),
+    ),
 ))
