@@ -12,7 +12,6 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from erp_admin.audit.context import Actor, begin_request_scope, set_actor
-from erp_admin.extensions import db
 from erp_admin.web.observability import current_request_id
 
 PANEL_PREFIX = "/admin"
@@ -31,11 +30,9 @@ def init_app(app: Flask) -> None:
     """Build the panel and its views for app."""
     from erp_admin.admin import login
     from erp_admin.admin.dashboard import DashboardView
-    from erp_admin.admin.views.customers import CustomerView
-    from erp_admin.admin.views.ledger import AuditLogView, StockMovementView
-    from erp_admin.admin.views.products import ProductView
-    from erp_admin.admin.views.users import UserView
-    from erp_admin.models import AuditEntry, Customer, Product, StockMovement, User
+    from erp_admin.admin.declared import view_for
+    from erp_admin.admin.views import custom_views
+    from erp_admin.resources import declared
 
     ensure_babel(app)
     admin = Admin(
@@ -44,11 +41,10 @@ def init_app(app: Flask) -> None:
         theme=Bootstrap4Theme(base_template="admin/erp_base.html", fluid=True),
         index_view=DashboardView(name="Dashboard", url=PANEL_PREFIX, endpoint="admin"),
     )
-    admin.add_view(ProductView(Product, db, name="Products", endpoint="products", url="products"))
-    admin.add_view(CustomerView(Customer, db, name="Customers", endpoint="customers", url="customers"))
-    admin.add_view(UserView(User, db, name="Users", endpoint="users", url="users"))
-    admin.add_view(StockMovementView(StockMovement, db, name="Stock Movements", endpoint="movements", url="movements"))
-    admin.add_view(AuditLogView(AuditEntry, db, name="Audit Log", endpoint="audit_log", url="audit-log"))
+    # One view per declared resource, in declaration order; a custom class only where one is registered.
+    custom = custom_views()
+    for declaration in declared():
+        admin.add_view(view_for(declaration, custom.get(declaration.name)))
     app.register_blueprint(login.bp, url_prefix=PANEL_PREFIX)
     app.before_request(_panel_request)
     app.after_request(_panel_headers)

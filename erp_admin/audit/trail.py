@@ -68,6 +68,13 @@ def audit_model(model, entity: str, masked: frozenset[str] = frozenset()) -> Non
         event.listen(getattr(model, key), "set", _remember_old_values, active_history=True, retval=True)
 
 
+def forget_model(model) -> None:
+    """Stop logging model's records (a resource taken out of the registry); its listeners stay, inert."""
+    AUDITED.pop(model, None)
+    _FIELDS.pop(model, None)
+    AUDITED_TABLES.discard(model.__tablename__)
+
+
 def mark_bookkeeping(obj, *fields: str) -> None:
     """Treat the next flush's changes of these fields of obj as bookkeeping, not an edit."""
     inspect(obj).info.setdefault(_BOOKKEEPING_KEY, set()).update(fields)

@@ -27,6 +27,12 @@ def grant(resource: str, permissions, field_grants=None) -> None:
     FIELD_GRANTS[resource] = {name: tuple(roles) for name, roles in (field_grants or {}).items()}
 
 
+def revoke(resource: str) -> None:
+    """Take resource's row out of the matrix and its field grants (resources.undeclare calls this)."""
+    ROLE_MATRIX.pop(resource, None)
+    FIELD_GRANTS.pop(resource, None)
+
+
 def may_set(role: str | None, resource: str, field: str) -> bool:
     """Return True when role may give field of resource a value (fields without a grant: any role)."""
     roles = FIELD_GRANTS.get(resource, {}).get(field)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from erp_admin.models import ROLES, AuditEntry, Customer, Product, StockMovement, User
-from erp_admin.resources.declaration import Resource, declare
+from erp_admin.resources.declaration import Panel, Resource, declare
 from erp_admin.schemas import (
     CUSTOMER_FIELDS, PRODUCT_FIELDS, USER_FIELDS, CustomerSchema, ProductSchema, UserSchema, serialize_customer,
     serialize_product, serialize_user,
@@ -31,6 +31,13 @@ PRODUCTS = declare(Resource(
     exact={"price": lambda p: Decimal(p.price)},
     counted=True,
     permissions=_everyone(CRUD + ("adjust_stock", "import", "export")),
+    panel=Panel(
+        columns=("sku", "name", "category", "price", "quantity", "reorder_level", "updated_at"),
+        details=tuple(f for f in PRODUCT_FIELDS if f != "low_stock"),  # the list shows it as a badge
+        labels={"sku": "SKU", "reorder_level": "Reorder level", "updated_at": "Updated"},
+        sort=("name", False),
+        editable=("name", "category", "reorder_level"),
+    ),
 ))
 
 CUSTOMERS = declare(Resource(
@@ -41,6 +48,13 @@ CUSTOMERS = declare(Resource(
     sortable=("id", "name", "email", "company", "created_at", "updated_at"),
     counted=True,
     permissions=_everyone(CRUD + ("import", "export")),
+    panel=Panel(
+        columns=("name", "email", "phone", "company", "updated_at"),
+        labels={"updated_at": "Updated"},
+        sort=("name", False),
+        filters=(("company", "equal"), ("company", "like"), ("phone", "empty")),
+        editable=("name", "phone", "company"),
+    ),
 ))
 
 USERS = declare(Resource(
@@ -54,6 +68,13 @@ USERS = declare(Resource(
     masked=frozenset({"password", "password_hash", "token_version"}),
     permissions={"user": (), "manager": ("read",), "admin": CRUD},
     field_grants={"role": ("admin",), "is_active": ("admin",)},
+    panel=Panel(
+        columns=("username", "email", "full_name", "role", "is_active", "last_login_at"),
+        details=("id", "username", "email", "full_name", "role", "is_active", "created_at", "last_login_at", "version"),
+        labels={"full_name": "Full name", "is_active": "Status", "last_login_at": "Last sign-in"},
+        sort=("username", False),
+        editable=("full_name",),
+    ),
 ))
 
 MOVEMENTS = declare(Resource(
@@ -61,6 +82,14 @@ MOVEMENTS = declare(Resource(
     fields=MOVEMENT_FIELDS, component="Movement", audited=False,
     sortable=("id", "created_at"),
     permissions=_everyone(("read",)),
+    panel=Panel(
+        label="Stock Movements",
+        columns=("created_at", "sku", "product_name", "delta", "quantity_after", "reason", "username"),
+        details=("id", "created_at", "product_id", "sku", "product_name", "delta", "quantity_after", "reason", "username"),
+        labels={"created_at": "When", "sku": "SKU", "product_name": "Product", "quantity_after": "Stock after",
+                "username": "By"},
+        sort=("id", True),
+    ),
 ))
 
 AUDIT_LOG = declare(Resource(
@@ -68,4 +97,12 @@ AUDIT_LOG = declare(Resource(
     fields=AUDIT_FIELDS, component="AuditEntry", audited=False,
     sortable=("id", "at"),
     permissions={"user": (), "manager": ("read",), "admin": ("read",)},
+    panel=Panel(
+        columns=("at", "username", "channel", "action", "entity", "entity_id", "changes"),
+        details=("id", "at", "username", "channel", "action", "entity", "entity_id", "changes", "request_id",
+                 "client_addr"),
+        labels={"at": "When", "username": "User", "entity_id": "Id", "client_addr": "Client address",
+                "request_id": "Request id"},
+        sort=("id", True),
+    ),
 ))

@@ -5,9 +5,37 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from erp_admin.audit.trail import audit_model
-from erp_admin.auth.roles import grant
+from erp_admin.audit.trail import audit_model, forget_model
+from erp_admin.auth.roles import grant, revoke
 from erp_admin.schemas import RecordSchema
+
+
+@dataclass(frozen=True)
+class Panel:
+    """How the admin panel shows a resource; every part left out has a default derived from the declaration.
+
+    label: the menu entry (default: the name, "audit_log" -> "Audit Log"); url: under /admin/ (default: the
+    name with - for _). columns: the list's columns (default: the fields but id and version); details: the
+    details page (default: the fields); labels: column -> heading where Flask-Admin's own ("Updated At")
+    will not do, also naming the column's filters and form field. sort: (column, descending) of an unsorted
+    list. filters: (column, operation) pairs, operation one of FILTER_OPERATIONS, in the order shown.
+    editable: columns edited inline on the list. form: the create and edit form's fields (default: the
+    schema's writable fields; text longer than 200 characters is a text area).
+    """
+
+    label: str | None = None
+    url: str | None = None
+    columns: tuple[str, ...] | None = None
+    details: tuple[str, ...] | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    sort: tuple[str, bool] | None = None
+    filters: tuple[tuple[str, str], ...] = ()
+    editable: tuple[str, ...] = ()
+    form: tuple[str, ...] | None = None
+
+
+# The operations a panel filter spec may name (the admin face turns each into a Flask-Admin filter).
+FILTER_OPERATIONS = ("equal", "like", "empty", "greater", "smaller", "between")
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,6 +56,7 @@ class Resource:
     counted: PostgreSQL keeps the table's row count (migration 0006) for unfiltered lists.
     permissions: role -> the verbs of the role matrix; field_grants: field -> the only roles that may set it.
     component: the OpenAPI schema name of a record.
+    panel: how the admin panel shows it (see Panel).
     """
 
     name: str
@@ -49,6 +78,12 @@ class Resource:
     masked: frozenset[str] = frozenset()
     counted: bool = False
     field_grants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    panel: Panel = Panel()
+
+    def __post_init__(self):
+        unknown = [op for _column, op in self.panel.filters if op not in FILTER_OPERATIONS]
+        if unknown:
+            raise ValueError(f"resource {self.name!r}: unknown panel filter operations {unknown}")
 
     @property
     def writable(self) -> tuple[str, ...]:
@@ -81,6 +116,15 @@ def declare(declaration: Resource) -> Resource:
     if declaration.audited:
         audit_model(declaration.model, declaration.entity, declaration.masked)
     return declaration
+
+
+def undeclare(name: str) -> None:
+    """Take the resource declared as name out of the registry, the role matrix and the audit trail (for tests)."""
+    declaration = _REGISTRY.pop(name)
+    _BY_MODEL.pop(declaration.model, None)
+    revoke(name)
+    if declaration.audited:
+        forget_model(declaration.model)
 
 
 def resource(name: str) -> Resource:

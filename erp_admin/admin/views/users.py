@@ -34,13 +34,7 @@ def _active(view, context, model, name):
 class UserView(RecordView):
     resource = "users"
 
-    # Explicit columns: password_hash and token_version are never listed or shown.
-    column_list = ("username", "email", "full_name", "role", "is_active", "last_login_at")
-    column_details_list = ("id", "username", "email", "full_name", "role", "is_active", "created_at", "last_login_at", "version")
-    column_labels = {"full_name": "Full name", "is_active": "Status", "last_login_at": "Last sign-in"}
-    column_searchable_list = ("username", "email", "full_name")
-    column_sortable_list = ("username", "email", "full_name", "role", "is_active", "last_login_at")
-    column_default_sort = ("username", False)
+    # Columns (never password_hash or token_version), labels, sort, inline edits: its declaration.
     column_filters = (
         FilterEqual(User.role, "Role", options=ROLE_CHOICES),
         BooleanEqualFilter(User.is_active, "Active"),
@@ -52,7 +46,6 @@ class UserView(RecordView):
         "created_at": lambda v, c, m, n: when(m.created_at),
     }
     column_formatters_detail = column_formatters
-    column_editable_list = ("full_name",)
     # Browsers must not fill in the signed-in admin's own password here.
     form_widget_args = {"password": {"autocomplete": "new-password"}}
 
