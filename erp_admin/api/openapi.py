@@ -23,7 +23,8 @@ from pydantic import TypeAdapter
 from erp_admin.api.errors import PROBLEM_KINDS
 from erp_admin.api.registry import COMPONENTS, ROUTES, Body, Reply, RouteSpec, route
 from erp_admin.auth.roles import ROLE_MATRIX, resources
-from erp_admin.resources import writable_resources
+from erp_admin.inventory.figures import COUNTED
+from erp_admin.resources import declared, writable_resources
 from erp_admin.schemas import READ_ONLY_FIELDS, RecordSchema
 from erp_admin.schemas.base import READ_ONLY_TYPES
 
@@ -200,8 +201,8 @@ def components() -> dict:
     me["required"] = [*me["required"], "permissions"]
     schemas["Me"] = me
     count = {"type": "integer", "minimum": 0}
-    stats = {"products": count, "customers": count, "users": count,
-             "inventory_value": {"type": "number", "minimum": 0}, "low_stock": count}
+    stats = {**{name: count for name in COUNTED}, "inventory_value": {"type": "number", "minimum": 0},
+             "low_stock": count}
     schemas["Stats"] = {"type": "object", "properties": stats, "required": list(stats)}
     schemas["Health"] = {"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}},
                          "required": ["status"]}
@@ -317,7 +318,7 @@ def build_document() -> dict:
         "info": {
             "title": "ERP Admin API",
             "version": "1.0.0",
-            "description": "Inventory administration: products, customers, users, stock and audit. "
+            "description": f"Inventory administration: {', '.join(r.name.replace('_', ' ') for r in declared())}. "
                            "Sign in with POST /api/auth/login, then send `Authorization: Bearer <access_token>`.",
         },
         "servers": [{"url": "/"}],

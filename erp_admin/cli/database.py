@@ -25,7 +25,7 @@ def init_db() -> None:
               help="Also add this many synthetic products (varied names, categories, prices, stock).")
 @with_cli_actor
 def seed(synthetic: int) -> None:
-    """Add the demo users, products and customers (refused in production).
+    """Add the demo data: users and a few records of each resource (refused in production).
 
     With --products N, also add N synthetic products for trying the app at scale.
     """
@@ -34,10 +34,8 @@ def seed(synthetic: int) -> None:
     if is_production(current_app):
         raise click.ClickException("Demo data (with well-known passwords) is never loaded in production.")
     added = load_demo_data()
-    echo_ok(
-        f"Demo data: {added['users']} users, {added['products']} products, "
-        f"{added['customers']} customers added (existing ones kept)."
-    )
+    counts = ", ".join(f"{count} {name}" for name, count in added.items())
+    echo_ok(f"Demo data: {counts} added (existing ones kept).")
     click.echo("Logins: admin/admin123 (admin), manager/manager123 (manager), johndoe/password123 (user)")
     if synthetic:
         from erp_admin.services.synthetic import add_synthetic_products

@@ -1,4 +1,4 @@
-"""`flask erp import-legacy PATH`: products, customers and users from the old backend's SQLite file."""
+"""`flask erp import-legacy PATH`: the old backend's records (services.legacy_import) from its SQLite file."""
 from __future__ import annotations
 
 import sys
@@ -7,21 +7,21 @@ import click
 
 from erp_admin.cli import echo_ok, erp
 from erp_admin.cli.actor import with_cli_actor
+from erp_admin.services.legacy_import import TABLES
 
 PROGRESS_FROM_ROWS = 1000  # smaller tables import too fast for a progress bar to help
 
 
-@erp.command("import-legacy")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
-@with_cli_actor
-def import_legacy_command(path: str) -> None:
-    """Copy products, customers and users from the old backend's SQLite file at PATH.
+@erp.command("import-legacy", help=f"""Copy {", ".join(TABLES)} from the old backend's SQLite file at PATH.
 
     Products get the SKU LEGACY-<old id>; users keep their old password
     (upgraded to argon2id at their first login) and their active flag.
     Rows already present (same SKU, email or username) are skipped, so the
     command can be run again safely.
-    """
+    """)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
+@with_cli_actor
+def import_legacy_command(path: str) -> None:
     from erp_admin.services.legacy_import import LegacyImportError, import_legacy
 
     bars: dict[str, object] = {}
