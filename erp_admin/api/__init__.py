@@ -2,7 +2,9 @@
 
 Adding a route module: write `erp_admin/api/<name>.py` using
 `registry.route` (+ `auth.access.requires`, `listing`, `idempotency`) and add
-its name to ROUTE_MODULES; importing it registers its routes.
+its name to ROUTE_MODULES; importing it records its routes. Each app gets
+them, with the routes of the resources declared at that moment, on a
+blueprint of its own (init_app).
 """
 from __future__ import annotations
 
@@ -11,21 +13,20 @@ from importlib import import_module
 
 from flask import Flask, request
 
-from erp_admin.api import errors
-from erp_admin.api.registry import bp
+from erp_admin.api import errors, registry
 
-# Imported once, before the blueprint is first registered (routes cannot be added afterwards).
+# Their order is the order of the routes (and of the methods under an OpenAPI path).
 ROUTE_MODULES = ("auth", "records", "stats", "stock", "audit_log", "csv_routes", "openapi", "docs", "problems")
 for _name in ROUTE_MODULES:
     import_module(f"erp_admin.api.{_name}")
-errors.register_blueprint_handlers(bp)
 
 ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"]
 EXPOSED_HEADERS = ["X-Total-Count", "Link", "ETag", "Location", "Retry-After", "X-Request-ID"]
 
 
 def init_app(app: Flask) -> None:
-    """Register the API blueprint and its error handling, JWT, CORS and per-request context on app."""
+    """Register the API blueprint (the recorded routes and the declared resources') and its error handling,
+    JWT, CORS and per-request context on app."""
     from erp_admin.api import context, docs, tokens
     from erp_admin.extensions import cors, csrf
 
@@ -33,9 +34,13 @@ def init_app(app: Flask) -> None:
     tokens.init_app(app)
     context.init_app(app)
     errors.init_app(app)
+    routes = registry.app_routes()
+    bp = registry.blueprint(routes)
+    errors.register_blueprint_handlers(bp)
     # Tokens travel in the Authorization header, never in cookies: no CSRF exposure.
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    app.extensions["erp_api_routes"] = routes
     docs.init_app(app)
     cors.init_app(app, resources={r"/api/*": {
         "origins": app.config["CORS_ORIGINS"],

@@ -24,7 +24,14 @@ from erp_admin.schemas.audit import serialize_audit_entry
 MAX_ENTITY_ID = 2_147_483_647
 _UINT = re.compile(r"^[0-9]{1,19}$")
 _NULLABLE_TEXT = {"anyOf": [{"type": "string"}, {"type": "null"}]}
-AUDIT_ENTRY = component("AuditEntry", {
+
+
+def _entities() -> dict:
+    """The entity filter's schema: the audited resources declared when the document is built."""
+    return {"type": "string", "enum": list(audited_entities())}
+
+
+AUDIT_ENTRY = component("AuditEntry", lambda: {
     "type": "object",
     "properties": {
         "id": {"type": "integer"},
@@ -32,7 +39,7 @@ AUDIT_ENTRY = component("AuditEntry", {
         "user": {**_NULLABLE_TEXT, "description": "Username (null: unknown user, or CLI/shell work without --user)."},
         "channel": {"type": "string", "enum": list(CHANNELS)},
         "action": {"type": "string", "enum": list(ACTIONS)},
-        "entity": {"type": "string", "enum": list(audited_entities())},
+        "entity": _entities(),
         "entity_id": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
         "changes": {
             "type": "object",
@@ -47,7 +54,7 @@ AUDIT_ENTRY = component("AuditEntry", {
 TIME = {"type": "string", "format": "date-time"}
 PARAMS = (
     *LIST_PARAMS,
-    Param("entity", schema={"type": "string", "enum": list(audited_entities())}, description="Only entries about this kind of record."),
+    Param("entity", schema=_entities, description="Only entries about this kind of record."),
     Param("entity_id", schema={"type": "integer", "minimum": 0, "maximum": MAX_ENTITY_ID},
           description="Only entries about this record id."),
     Param("user", schema={"type": "string", "maxLength": MAX_FILTER_LENGTH, "pattern": NO_NUL},

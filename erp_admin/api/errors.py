@@ -169,7 +169,7 @@ def handle_unexpected(exc: Exception):
 
 
 def register_blueprint_handlers(bp) -> None:
-    """Register the problem handlers for errors raised while an API view runs (once, at import)."""
+    """Register the problem handlers for errors raised while an API view runs (on each app's API blueprint)."""
     # Flask asks the blueprint's handlers (whole MRO) before the app's: HTTP errors go here too.
     bp.register_error_handler(HTTPException, handle_http_exception)
     bp.register_error_handler(ValidationFailed, handle_validation_failed)

@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document, generated from the route registry and the validating schemas.
+"""The OpenAPI 3.1 document of an app, generated from its routes and the validating schemas.
 
 Each record resource is declared once in schemas/: its pydantic RecordSchema
 (the writable fields with their rules), its shape (the fields a response
@@ -8,12 +8,15 @@ Every verb's schema derives from those declarations: the create body
 fields, every one optional, no default: a default tells a generated client to
 send it) and the record as returned (every field typed, the read-only ones
 marked, null only where it can be). Responses come from each route's
-declaration; every error is the problem schema.
+declaration; every error is the problem schema. The document is built on
+its first request, from the app's routes and the resources declared then,
+and kept for the app's life.
 """
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -21,7 +24,7 @@ from flask import current_app, jsonify
 from pydantic import TypeAdapter
 
 from erp_admin.api.errors import PROBLEM_KINDS
-from erp_admin.api.registry import COMPONENTS, ROUTES, Body, Reply, RouteSpec, route
+from erp_admin.api.registry import COMPONENTS, Body, Reply, RouteSpec, route, routes_of
 from erp_admin.auth.roles import ROLE_MATRIX, resources
 from erp_admin.inventory.figures import COUNTED
 from erp_admin.resources import declared, writable_resources
@@ -31,11 +34,32 @@ from erp_admin.schemas.base import READ_ONLY_TYPES
 OPENAPI_VERSION = "3.1.0"
 REF = "#/components/schemas/"
 BODY_REF = "#/components/requestBodies/"
+
+
+class _Declared(Mapping):
+    """component name -> one attribute of each writable resource, as declared when read (not at import)."""
+
+    def __init__(self, attribute: str):
+        self.attribute = attribute
+
+    def _now(self) -> dict[str, Any]:
+        return {r.component: getattr(r, self.attribute) for r in writable_resources()}
+
+    def __getitem__(self, name: str):
+        return self._now()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        return len(self._now())
+
+
 # From the resource declarations: each record's schema and its JSON shape (the contract's field order).
 # Its read-only fields are those of READ_ONLY_FIELDS, its write-only ones the schema's fields the shape
 # leaves out (a password).
-RECORD_SCHEMAS: dict[str, type[RecordSchema]] = {r.component: r.schema for r in writable_resources()}
-SHAPES: dict[str, tuple[str, ...]] = {r.component: r.fields for r in writable_resources()}
+RECORD_SCHEMAS: Mapping[str, type[RecordSchema]] = _Declared("schema")
+SHAPES: Mapping[str, tuple[str, ...]] = _Declared("fields")
 
 PROBLEM = {
     "type": "object",
@@ -206,7 +230,7 @@ def components() -> dict:
     schemas["Stats"] = {"type": "object", "properties": stats, "required": list(stats)}
     schemas["Health"] = {"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}},
                          "required": ["status"]}
-    schemas.update(copy.deepcopy(COMPONENTS))
+    schemas.update({name: copy.deepcopy(s() if callable(s) else s) for name, s in COMPONENTS.items()})
     return schemas
 
 
@@ -259,7 +283,8 @@ def _operation(spec: RouteSpec, method: str) -> dict:
         resource, verb = spec.permission
         op["description"] = (op.get("description", "") + f"\n\nRole matrix: {resource} / {verb}.").strip()
     params = [
-        {"name": p.name, "in": p.location, "required": p.required or p.location == "path", "schema": p.schema,
+        {"name": p.name, "in": p.location, "required": p.required or p.location == "path",
+         "schema": p.schema() if callable(p.schema) else p.schema,
          **({"description": p.description} if p.description else {})}
         for p in spec.params
     ]
@@ -306,10 +331,10 @@ def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
-def build_document() -> dict:
-    """Return the OpenAPI document of every registered route."""
+def build_document(routes: tuple[RouteSpec, ...]) -> dict:
+    """Return the OpenAPI document of routes (an app's: registry.routes_of)."""
     paths: dict[str, dict] = {}
-    for spec in ROUTES:
+    for spec in routes:
         item = paths.setdefault(openapi_path(spec.rule), {})
         for method in spec.methods:
             item[method.lower()] = _operation(spec, method)
@@ -337,5 +362,5 @@ def build_document() -> dict:
 def openapi_document():
     document = current_app.extensions.get("erp_openapi")
     if document is None:
-        document = current_app.extensions["erp_openapi"] = build_document()
+        document = current_app.extensions["erp_openapi"] = build_document(routes_of(current_app))
     return jsonify(document)

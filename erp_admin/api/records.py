@@ -1,8 +1,15 @@
-"""The API of every declared resource with a schema: CRUD under /api/<name>, CSV where it has an import key."""
+"""The API of every declared resource with a schema: CRUD under /api/<name>, CSV where it has an import key.
+
+The routes are generated when an app is built, from the resources declared
+then; each declaration's views are made once and reused by every later app.
+"""
 from __future__ import annotations
+
+from weakref import WeakKeyDictionary
 
 from erp_admin.api.csv_routes import register_csv_routes
 from erp_admin.api.listing import Filter, ListSpec
+from erp_admin.api.registry import RouteSpec, collect, generated
 from erp_admin.api.resources import ResourceAPI, register_resource
 from erp_admin.resources import Resource, writable_resources
 
@@ -36,9 +43,37 @@ def resource_api(declaration: Resource) -> ResourceAPI:
                        list_spec=list_spec(declaration))
 
 
-RECORD_APIS: dict[str, ResourceAPI] = {}
-for _declaration in writable_resources():
-    RECORD_APIS[_declaration.name] = api = resource_api(_declaration)
-    register_resource(api)
-    if _declaration.import_key is not None:
-        register_csv_routes(api)
+# Per declaration object (an undeclared one's entries go with it; a new declaration of the name gets its own).
+_APIS: WeakKeyDictionary[Resource, ResourceAPI] = WeakKeyDictionary()
+_ROUTES: WeakKeyDictionary[Resource, tuple[RouteSpec, ...]] = WeakKeyDictionary()
+
+
+def api_of(declaration: Resource) -> ResourceAPI:
+    """The ResourceAPI of a declaration (made once)."""
+    api = _APIS.get(declaration)
+    if api is None:
+        api = _APIS[declaration] = resource_api(declaration)
+    return api
+
+
+def routes_of_resource(declaration: Resource) -> tuple[RouteSpec, ...]:
+    """The CRUD routes of a declaration, and its CSV routes when it has an import key (made once)."""
+    routes = _ROUTES.get(declaration)
+    if routes is None:
+        api = api_of(declaration)
+
+        def build():
+            register_resource(api)
+            if declaration.import_key is not None:
+                register_csv_routes(api)
+
+        routes = _ROUTES[declaration] = tuple(collect(build))
+    return routes
+
+
+def record_routes() -> list[RouteSpec]:
+    """The routes of every writable resource declared now, in declaration order."""
+    return [spec for declaration in writable_resources() for spec in routes_of_resource(declaration)]
+
+
+generated(record_routes)

@@ -13,12 +13,13 @@ from flask import jsonify
 from erp_admin.api.body import json_object
 from erp_admin.api.idempotency import IDEMPOTENCY_PARAM, run_idempotent
 from erp_admin.api.listing import paginated, paging_headers, parse_page
-from erp_admin.api.records import RECORD_APIS
+from erp_admin.api.records import api_of
 from erp_admin.api.registry import Body, Param, Reply, component, route
 from erp_admin.api.resources import ID_PARAM, get_record, record_response
 from erp_admin.auth.access import requires
 from erp_admin.inventory.ledger import movements_query
 from erp_admin.inventory.stock import REASON_MAX, adjust_stock
+from erp_admin.resources import resource
 from erp_admin.schemas import ValidationFailed
 from erp_admin.schemas.fields import INT32_MAX
 from erp_admin.schemas.movement import serialize_movement
@@ -69,7 +70,7 @@ def _adjustment() -> tuple[int, str]:
     return delta, data["reason"]
 
 
-PRODUCTS = RECORD_APIS["products"]
+PRODUCTS = api_of(resource("products"))
 
 
 @route("/products/<int:id>/adjust-stock", ["POST"], summary="Adjust a product's stock (with a ledger movement)",

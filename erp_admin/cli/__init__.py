@@ -1,6 +1,8 @@
 """`flask erp …` operator commands and the `flask shell` context."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -19,3 +21,19 @@ def init_app(app: Flask) -> None:
 
 def echo_ok(message: str) -> None:
     click.secho(message, fg="green")
+
+
+class RegistryChoice(click.Choice):
+    """A choice among names the resource registry gives when the command runs (not when it was imported)."""
+
+    def __init__(self, names: Callable[[], Iterable[str]]):
+        self.names = names
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self.names())
+
+    @choices.setter
+    def choices(self, _value) -> None:  # click.Choice.__init__ sets it; the registry is the source
+        pass

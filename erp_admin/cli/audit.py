@@ -7,7 +7,7 @@ import click
 
 from erp_admin.audit.queries import ACTIONS, audit_query
 from erp_admin.resources import audited_entities
-from erp_admin.cli import erp
+from erp_admin.cli import RegistryChoice, erp
 from erp_admin.extensions import db
 from erp_admin.schemas.audit import serialize_audit_entry
 
@@ -15,7 +15,7 @@ from erp_admin.schemas.audit import serialize_audit_entry
 @erp.command("audit-tail")
 @click.option("-n", "--lines", "count", type=click.IntRange(1, 10_000), default=20, show_default=True,
               help="How many of the latest entries to show.")
-@click.option("--entity", type=click.Choice(audited_entities()), default=None, help="Only entries about this kind of record.")
+@click.option("--entity", type=RegistryChoice(audited_entities), default=None, help="Only entries about this kind of record.")
 @click.option("--id", "entity_id", type=click.IntRange(1, 2**31 - 1), default=None, help="Only entries about this record id.")
 @click.option("--user", "username", default=None, help="Only entries made by this username.")
 @click.option("--action", type=click.Choice(ACTIONS), default=None, help="Only this action.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from erp_admin.cli import echo_ok, erp
+from erp_admin.cli import RegistryChoice, echo_ok, erp
 from erp_admin.cli.actor import with_cli_actor
 from erp_admin.csvio import ImportRejected, export_csv, import_csv
 from erp_admin.csvio.resources import csv_resources
@@ -15,7 +15,7 @@ PROGRESS_EVERY = 10_000  # rows between progress lines
 
 
 @erp.command("import-csv")
-@click.argument("resource", type=click.Choice(sorted(csv_resources())))
+@click.argument("resource", type=RegistryChoice(lambda: sorted(csv_resources())))
 @click.argument("file", type=click.File("rb"))
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
 @with_cli_actor
@@ -44,7 +44,7 @@ def import_csv_command(resource: str, file, dry_run: bool) -> None:
 
 
 @erp.command("export-csv")
-@click.argument("resource", type=click.Choice(sorted(csv_resources())))
+@click.argument("resource", type=RegistryChoice(lambda: sorted(csv_resources())))
 @click.argument("file", type=click.File("wb"), default="-")
 def export_csv_command(resource: str, file) -> None:
     """Export every record of RESOURCE as CSV to FILE (default "-": standard output).
