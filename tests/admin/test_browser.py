@@ -11,14 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.api.live import live_server as serve
-from tests.conftest import require, require_chromium
+from tests.support.browser import chromium
 
 pytestmark = pytest.mark.slow  # a live server driven by Chromium
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 XSS = "<img src=x onerror=alert(1)>"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
@@ -29,16 +27,8 @@ def live_server(app):
 
 @pytest.fixture
 def browser():
-    chromium = require_chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # reported by require() below
-        sync_playwright = None
-    require(sync_playwright is not None, "Playwright for Python is not installed (pip install -r tests/requirements.txt)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

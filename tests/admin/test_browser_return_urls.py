@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.admin.test_browser import CHROMIUM_ARGS, live_server, sign_in  # noqa: F401 (fixtures)
-from tests.conftest import require, require_chromium
+from tests.admin.test_browser import live_server, sign_in  # noqa: F401 (fixtures)
+from tests.support.browser import chromium
 
 # Chromium resolves no name but this machine's: a slip off the site fails here instead of going out.
 NO_DNS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -12,20 +12,12 @@ NO_DNS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 @pytest.fixture
 def page():
-    chromium = require_chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # reported by require() below
-        sync_playwright = None
-    require(sync_playwright is not None, "Playwright for Python is not installed (pip install -r tests/requirements.txt)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS + [NO_DNS])
+    with chromium(NO_DNS) as browser:
         context = browser.new_context()
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page
         context.close()
-        browser.close()
 
 
 @pytest.mark.parametrize("target", ["http:evil.example", "//evil.example", "/\\evil.example"])

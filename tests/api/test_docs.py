@@ -51,16 +51,10 @@ def test_missing_docs_asset_is_a_404_problem(client):
 @pytest.mark.slow  # a live server driven by Chromium
 def test_docs_work_in_a_real_browser_offline(app, tmp_path):
     """The page renders the operations with every request to the app itself (none elsewhere)."""
-    from tests.conftest import require_chromium
-
-    chromium = require_chromium()
     from tests.api.live import live_server
+    from tests.support.browser import chromium
 
-    playwright = pytest.importorskip("playwright.sync_api")
-    with live_server(app) as base, playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
+    with live_server(app) as base, chromium() as browser:
         page = browser.new_page()
         requested, console = [], []
         page.on("request", lambda request: requested.append(request.url))
@@ -72,7 +66,6 @@ def test_docs_work_in_a_real_browser_offline(app, tmp_path):
         assert page.locator("button.authorize").count() == 1
         page.click("#operations-auth-api_me .opblock-summary-control")  # an operation opens and renders
         page.wait_for_selector("#operations-auth-api_me button.execute", timeout=10_000)
-        browser.close()
     assert requested and all(url.startswith(base) for url in requested), requested
     # Rendered under the Content-Security-Policy without tripping it.
     assert not [m for m in console if "Content Security Policy" in m], console
@@ -81,17 +74,11 @@ def test_docs_work_in_a_real_browser_offline(app, tmp_path):
 @pytest.mark.slow  # a live server driven by Chromium
 def test_authorize_then_try_it_out_in_a_real_browser(app, tokens):
     """'Authorize' with a bearer token works and calls the API; the token is kept in no browser storage."""
-    from tests.conftest import require_chromium
-
-    chromium = require_chromium()
     from tests.api.live import live_server
+    from tests.support.browser import chromium
 
-    playwright = pytest.importorskip("playwright.sync_api")
     token = tokens.access("manager")
-    with live_server(app) as base, playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
+    with live_server(app) as base, chromium() as browser:
         page = browser.new_page()
         page.goto(base + "/api/docs")
         page.click("button.authorize")
@@ -111,4 +98,3 @@ def test_authorize_then_try_it_out_in_a_real_browser(app, tokens):
         page.wait_for_selector("button.authorize", timeout=20_000)
         assert page.locator("button.authorize.locked").count() == 0
         assert token not in page.evaluate("() => JSON.stringify({...localStorage})")
-        browser.close()
