@@ -21,11 +21,11 @@ from erp_admin.api.registry import Body, Param, Reply, route
 from erp_admin.auth.access import current_principal, requires
 from erp_admin.extensions import db
 from erp_admin.schemas import RecordSchema, validate_record
+from erp_admin.schemas.fields import INT32_MAX  # ids are 32-bit: a larger one cannot exist
 from erp_admin.schemas.rows import record
 from erp_admin.errors import NotFound, PreconditionFailed
 from erp_admin.services.records import create_record, delete_record, update_record
 
-MAX_ID = 2_147_483_647  # ids are 32-bit integers; anything larger cannot exist
 ID_PARAM = Param("id", location="path", required=True, schema={"type": "integer", "minimum": 1})
 IF_MATCH_PARAM = Param(
     "If-Match", location="header", schema={"type": "string"},
@@ -68,7 +68,7 @@ def read_row(api: ResourceAPI, record_id: int):
     request's cost.
     """
     row = None
-    if 0 < record_id <= MAX_ID:
+    if 0 < record_id <= INT32_MAX:
         row = record(db.session.connection().execute(_read_statement(api.model), {"id": record_id}).first())
     if row is None:
         raise NotFound(f"No {api.singular} with id {record_id}.")
@@ -84,7 +84,7 @@ def _read_statement(model):
 
 def get_record(api: ResourceAPI, record_id: int):
     """Return the record or raise NotFound (ids beyond the column's range cannot exist)."""
-    obj = db.session.get(api.model, record_id) if 0 < record_id <= MAX_ID else None
+    obj = db.session.get(api.model, record_id) if 0 < record_id <= INT32_MAX else None
     if obj is None:
         raise NotFound(f"No {api.singular} with id {record_id}.")
     return obj
