@@ -269,3 +269,24 @@ def test_the_csv_export_takes_the_same_filters(client, tokens, products):
     assert response.status_code == 200
     assert [row["sku"] for row in csv.DictReader(io.StringIO(response.get_data(as_text=True)))] == ["A-2"]
     assert_problem(client.get("/api/products/export?price[gte]=x", headers=tokens("user")), 400)
+
+
+@pytest.mark.parametrize("query, index", [("price[gte]=10&price[lt]=50", "ix_products_price"),
+                                          ("category[in]=Tools,Garden", "ix_products_category"),
+                                          ("quantity[eq]=3", "ix_products_quantity"),
+                                          ("name[eq]=Rake", "ix_products_name")])
+def test_comparisons_on_an_indexed_column_use_its_index(app, products, query, index):
+    from erp_admin.api.listing import filtered
+    from erp_admin.api.records import api_of
+
+    api = api_of(resource("products"))
+    with app.test_request_context(f"/api/products?{query}"):
+        statement = filtered(select(Product.id), api.list_spec)
+        sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        with db.engine.connect() as connection:
+            if db.engine.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a tiny table is cheaper to scan
+                plan = connection.exec_driver_sql("EXPLAIN " + sql).scalars().all()
+            else:
+                plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+    assert any(index in line for line in plan), plan
