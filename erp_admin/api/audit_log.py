@@ -6,14 +6,13 @@ audit-tail`); this module parses the query string (a bad value is a 400).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
-from flask import jsonify, request
+from flask import request
 from werkzeug.exceptions import BadRequest
 
-from erp_admin.api.listing import MAX_FILTER_LENGTH, NO_NUL, paginated, paging_headers, parse_page
+from erp_admin.api.filtering import parse_time
+from erp_admin.api.listing import MAX_FILTER_LENGTH, NO_NUL, page_params, query_response
 from erp_admin.api.registry import Param, Reply, component, route
-from erp_admin.api.stock import LIST_PARAMS
 from erp_admin.audit.queries import ACTIONS, audit_query
 from erp_admin.resources import audited_entities
 from erp_admin.auth.access import requires
@@ -53,7 +52,7 @@ AUDIT_ENTRY = component("AuditEntry", lambda: {
 })
 TIME = {"type": "string", "format": "date-time"}
 PARAMS = (
-    *LIST_PARAMS,
+    *page_params(),
     Param("entity", schema=_entities, description="Only entries about this kind of record."),
     Param("entity_id", schema={"type": "integer", "minimum": 0, "maximum": MAX_ENTITY_ID},
           description="Only entries about this record id."),
@@ -63,26 +62,6 @@ PARAMS = (
     Param("since", schema=TIME, description="Entries at or after this time (ISO 8601; no offset means UTC)."),
     Param("until", schema=TIME, description="Entries at or before this time (ISO 8601; no offset means UTC)."),
 )
-
-
-def parse_time(name: str, raw: str) -> datetime:
-    """Read an ISO 8601 / RFC 3339 time (400 otherwise), as an aware UTC datetime."""
-    text = raw.strip()
-    # RFC 3339 allows a lower-case t and z; Python's parser wants them upper-case.
-    if len(text) > 10 and text[10] == "t":
-        text = text[:10] + "T" + text[11:]
-    if text.endswith("z"):
-        text = text[:-1] + "Z"
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 time, e.g. 2026-11-26T12:00:00Z.") from None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    try:
-        return value.astimezone(timezone.utc)
-    except OverflowError:  # an offset pushing year 1 or 9999 out of range: the nearest representable time
-        return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=timezone.utc)
 
 
 def _choice(name: str, choices: tuple[str, ...]) -> str | None:
@@ -113,9 +92,4 @@ def _filters() -> dict:
 @requires("audit_log", "read")
 def audit_log():
     """Every create, update and delete of an audited resource, and sign-in events, from every channel."""
-    filters = _filters()
-    page = parse_page()
-    rows, total = paginated(audit_query(**filters), page)
-    response = jsonify([serialize_audit_entry(e) for e in rows])
-    response.headers.update(paging_headers(page, total))
-    return response
+    return query_response(audit_query(**_filters()), serialize_audit_entry)

@@ -32,7 +32,8 @@ _INVALID_TOKEN = 'Bearer error="invalid_token"'
 PROBLEM_KINDS: dict[str, ProblemKind] = {kind.slug: kind for kind in (
     ProblemKind("bad-request", 400, "Bad Request",
                 "The request is malformed: JSON that does not parse or is not an object, or a query value of the "
-                "wrong type or range (an unknown or repeated sort field, limit=0, a NUL byte)."),
+                "wrong type or range (an unknown or repeated sort field, an unknown filter field or operator, "
+                "an operator the field does not take, limit=0, a NUL byte)."),
     ProblemKind("token-missing", 401, "Authentication Required",
                 "No bearer token was sent; send the access token as Authorization: Bearer TOKEN.", "Bearer"),
     ProblemKind("invalid-credentials", 401, "Invalid Credentials",

@@ -12,10 +12,14 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 
 from flask import current_app, jsonify, request
-from sqlalchemy import Integer, Select, bindparam, func, not_, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import BadRequest
 
+# BOOLEANS, MAX_FILTER_LENGTH and Filter are imported from here by the list routes too.
+from erp_admin.api.filtering import (  # noqa: F401
+    BOOLEANS, MAX_FILTER_LENGTH, NO_NUL, Filter, filter_conditions, filter_params,
+)
 from erp_admin.api.registry import Param
 from erp_admin.extensions import db
 from erp_admin.db.row_counts import counted_total
@@ -24,37 +28,6 @@ from erp_admin.db.search import indexed_matches, search_clause
 
 MAX_OFFSET = 2_147_483_647
 _UINT = re.compile(r"^[0-9]+$")
-MAX_FILTER_LENGTH = 200
-NO_NUL = "^[^\\x00]*$"  # NUL in a query value is a 400
-BOOLEANS = {"true": True, "false": False}
-
-
-@dataclass(frozen=True)
-class Filter:
-    """An exact-match query filter: a string, a boolean (true/false) or one of fixed choices."""
-
-    column: Any  # a column or SQL expression
-    kind: str = "string"  # string, boolean, choice
-    choices: tuple[str, ...] = ()
-    description: str = ""
-
-    def schema(self) -> dict[str, Any]:
-        if self.kind == "boolean":
-            return {"type": "string", "enum": ["true", "false"]}
-        if self.kind == "choice":
-            return {"type": "string", "enum": list(self.choices)}
-        return {"type": "string", "maxLength": MAX_FILTER_LENGTH, "pattern": NO_NUL}
-
-    def condition(self, name: str, raw: str) -> ColumnElement:
-        if len(raw) > MAX_FILTER_LENGTH:
-            raise BadRequest(f"{name} must be at most {MAX_FILTER_LENGTH} characters.")
-        if self.kind == "boolean":
-            if raw not in BOOLEANS:
-                raise BadRequest(f"{name} must be true or false.")
-            return self.column if BOOLEANS[raw] else not_(self.column)
-        if self.kind == "choice" and raw not in self.choices:
-            raise BadRequest(f"{name} must be one of: {', '.join(self.choices)}.")
-        return self.column == raw
 
 
 @dataclass(frozen=True)
@@ -77,13 +50,7 @@ class ListSpec:
 
     def params(self, *, paged: bool = True) -> tuple[Param, ...]:
         """The documented query parameters of this list (paged=False: without limit and offset)."""
-        cfg_default, cfg_max = _limits_for_docs()
-        params = [
-            Param("limit", schema={"type": "integer", "minimum": 1, "default": cfg_default},
-                  description=f"Page size (values above {cfg_max} are clamped to {cfg_max})."),
-            Param("offset", schema={"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
-                  description="Rows to skip."),
-        ] if paged else []
+        params = list(page_params()) if paged else []
         params.append(Param("sort", schema={"type": "string", "pattern": self.sort_pattern(),
                                             "default": self.default_sort},
                             description="One or more fields, comma-separated, each -field for descending order "
@@ -93,8 +60,19 @@ class ListSpec:
             params.append(Param("q", schema={"type": "string", "maxLength": 200, "pattern": NO_NUL},
                                 description=self.search_description or "Case-insensitive substring search."))
         for name, flt in self.filters.items():
-            params.append(Param(name, schema=flt.schema(), description=flt.description or f"Exact {name}."))
+            params.extend(flt.params(name))
         return tuple(params)
+
+
+def page_params() -> tuple[Param, ...]:
+    """The documented limit and offset of every paged list."""
+    cfg_default, cfg_max = _limits_for_docs()
+    return (
+        Param("limit", schema={"type": "integer", "minimum": 1, "default": cfg_default},
+              description=f"Page size (values above {cfg_max} are clamped to {cfg_max})."),
+        Param("offset", schema={"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+              description="Rows to skip."),
+    )
 
 
 @dataclass(frozen=True)
@@ -152,11 +130,8 @@ def filtered(query: Select, spec: ListSpec) -> Select:
             raise BadRequest("q must be at most 200 characters.")
         if q:
             query = query.where(search_condition(spec, q))
-    for name, flt in spec.filters.items():
-        raw = args.get(name)
-        if raw is not None:
-            query = query.where(flt.condition(name, raw))
-    return query
+    conditions = filter_conditions(args, spec.filters)
+    return query.where(*conditions) if conditions else query
 
 
 SortKeys = tuple[tuple[str, bool], ...]  # (field, descending) in order
@@ -251,6 +226,13 @@ def list_response(model, spec: ListSpec, serialize: Callable[[Any], dict]):
     return _list_reply(rows, serialize, page, total)
 
 
+def query_response(query: Select, serialize: Callable[[Any], dict]):
+    """List the rows of query (in its own order) a page at a time: the JSON array with paging headers."""
+    page = parse_page()
+    rows, total = paginated(query, page)
+    return _list_reply(rows, serialize, page, total)
+
+
 def _list_reply(rows, serialize: Callable[[Any], dict], page: Page, total: int):
     response = jsonify([serialize(row) for row in rows])
     response.headers.update(paging_headers(page, total))
@@ -284,7 +266,7 @@ def _search_only(spec: ListSpec, keys: SortKeys) -> Select | None:
     """The search index's matches when q is the list's only condition and the order is by id alone, else None."""
     args = request.args
     q = args.get("q")
-    if not q or not spec.search or any(name in args for name in spec.filters):
+    if not q or not spec.search or filter_params(args, spec.filters):
         return None
     if len(keys) != 1 or spec.sort_fields[keys[0][0]] is not spec.tiebreak:
         return None

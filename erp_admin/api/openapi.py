@@ -285,7 +285,8 @@ def _operation(spec: RouteSpec, method: str) -> dict:
     params = [
         {"name": p.name, "in": p.location, "required": p.required or p.location == "path",
          "schema": p.schema() if callable(p.schema) else p.schema,
-         **({"description": p.description} if p.description else {})}
+         **({"description": p.description} if p.description else {}),
+         **({"style": p.style} if p.style else {}), **({"explode": p.explode} if p.explode is not None else {})}
         for p in spec.params
     ]
     if params:

@@ -34,7 +34,7 @@ def _filter(column, name: str, kind: str | tuple[str, ...]) -> Filter:
         return Filter(column, kind="choice", choices=kind, description=f"Exact {name}.")
     if kind == "boolean":
         return Filter(column, kind="boolean", description="true or false.")
-    return Filter(column, description=f"Exact {name}.")
+    return Filter(column, kind=kind, description=f"Exact {name}.")
 
 
 def resource_api(declaration: Resource) -> ResourceAPI:

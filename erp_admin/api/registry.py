@@ -41,6 +41,9 @@ class Param:
     schema: dict[str, Any] | Callable[[], dict[str, Any]] = field(default_factory=lambda: {"type": "string"})
     description: str = ""
     required: bool = False
+    # OpenAPI serialization of an array: style "form" with explode False is one comma-separated value.
+    style: str | None = None
+    explode: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,11 @@ can never keep the change without the key (or the reverse).
 """
 from __future__ import annotations
 
-from flask import jsonify
-
 from erp_admin.api.body import json_object
 from erp_admin.api.idempotency import IDEMPOTENCY_PARAM, run_idempotent
-from erp_admin.api.listing import paginated, paging_headers, parse_page
+from erp_admin.api.listing import page_params, query_response
 from erp_admin.api.records import api_of
-from erp_admin.api.registry import Body, Param, Reply, component, route
+from erp_admin.api.registry import Body, Reply, component, route
 from erp_admin.api.resources import ID_PARAM, get_record, record_response
 from erp_admin.auth.access import requires
 from erp_admin.inventory.ledger import movements_query
@@ -51,10 +49,6 @@ MOVEMENT = component("Movement", {
     "required": ["id", "delta", "quantity_after", "reason", "user", "created_at"],
     "additionalProperties": False,
 })
-LIST_PARAMS = (
-    Param("limit", schema={"type": "integer", "minimum": 1}, description="Page size (clamped to API_MAX_LIMIT)."),
-    Param("offset", schema={"type": "integer", "minimum": 0, "maximum": 2_147_483_647}, description="Rows to skip."),
-)
 
 
 def _adjustment() -> tuple[int, str]:
@@ -90,15 +84,11 @@ def adjust_product_stock(id: int):
 
 
 @route("/products/<int:id>/movements", ["GET"], summary="A product's stock movements, newest first",
-       tags=["products", "stock"], params=(ID_PARAM, *LIST_PARAMS),
+       tags=["products", "stock"], params=(ID_PARAM, *page_params()),
        responses={200: Reply({"type": "array", "items": MOVEMENT}, headers=("X-Total-Count", "Link"))},
        errors=(400, 404))
 @requires("movements", "read")
 def product_movements(id: int):
     """Every change of quantity, from any path; the deltas add up to the product's quantity."""
     product = get_record(PRODUCTS, id)
-    page = parse_page()
-    rows, total = paginated(movements_query(product.id), page)
-    response = jsonify([serialize_movement(m) for m in rows])
-    response.headers.update(paging_headers(page, total))
-    return response
+    return query_response(movements_query(product.id), serialize_movement)

@@ -65,11 +65,20 @@ def search_clause(model, columns: Sequence[str], q: str, dialect: str) -> Column
         # lower(document) LIKE lower(pattern): ILIKE's matches on each column, one (indexed) test.
         document = pg_document([c.property.columns[0] for c in searched], prefix=f"{table}.")
         return text(f"{document} LIKE lower(:search_pattern) ESCAPE '\\'").bindparams(search_pattern=pattern)
+    return or_(*(_like(column, pattern, dialect) for column in searched))
+
+
+def like_clause(column, needle: str, dialect: str, *, prefix: bool = False) -> ColumnElement[bool]:
+    """Return column contains needle (prefix=True: starts with it), literally and case-insensitively, as q does."""
+    return _like(column, f"{escape_like(needle)}%" if prefix else f"%{escape_like(needle)}%", dialect)
+
+
+def _like(column, pattern: str, dialect: str) -> ColumnElement[bool]:
     if dialect == "sqlite":
         # SQLite's LIKE already ignores ASCII case (its lower() knows no more than ASCII):
         # the same matches as ILIKE's lower() LIKE lower(), about three times faster.
-        return or_(*(column.like(pattern, escape="\\") for column in searched))
-    return or_(*(column.ilike(pattern, escape="\\") for column in searched))
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
 
 
 def is_search_object(name: str | None, type_: str) -> bool:

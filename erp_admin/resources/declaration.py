@@ -34,6 +34,8 @@ class Panel:
     form: tuple[str, ...] | None = None
 
 
+# The kinds of a filterable field (api.filtering.OPERATORS says which operators each takes).
+FILTER_KINDS = ("string", "boolean", "decimal", "integer", "datetime")
 # The operations a panel filter spec may name (the admin face turns each into a Flask-Admin filter).
 FILTER_OPERATIONS = ("equal", "like", "empty", "greater", "smaller", "between")
 
@@ -50,7 +52,8 @@ class Resource:
     unique: columns a second record may not repeat (a violation is a 409 naming the field).
     import_key: the unique column that says which stored record an imported row updates (None: no CSV).
     search: the columns `q` searches; sortable: fields a list may sort by.
-    filters: field -> "string" (exact), "boolean" (true/false) or a tuple of the values allowed.
+    filters: field -> its kind, which says how a value is read and which operators it takes (api.filtering):
+      "string", "boolean" (true/false), "decimal", "integer", "datetime" or a tuple of the values allowed.
     exact: CSV cells taken exactly from the record where the JSON shape rounds (price).
     audited: every create, update and delete leaves an audit entry; masked: fields the trail shows as ***.
     counted: PostgreSQL keeps the table's row count (migration 0006) for unfiltered lists.
@@ -84,6 +87,9 @@ class Resource:
         unknown = [op for _column, op in self.panel.filters if op not in FILTER_OPERATIONS]
         if unknown:
             raise ValueError(f"resource {self.name!r}: unknown panel filter operations {unknown}")
+        kinds = [k for k in self.filters.values() if not isinstance(k, tuple) and k not in FILTER_KINDS]
+        if kinds:
+            raise ValueError(f"resource {self.name!r}: unknown filter kinds {kinds}")
 
     @property
     def writable(self) -> tuple[str, ...]:
