@@ -32,28 +32,25 @@ def put_errors_on_form(form, errors) -> list[str]:
 def answer(exc: ServiceError, form=None, *, field: str | None = None) -> tuple[int, dict[str, str]]:
     """Answer exc on a panel page; return the status and headers to re-render the page with.
 
-    Rolls the session back; puts exc's field errors on form (an error
-    without a field goes on field, when given), flashes those no field of
-    form shows, then the message. form=None: nothing is on screen to mark,
-    so only the message is flashed (a validation error's message lists its fields).
+    Rolls the session back; puts exc's field errors on form's fields (an
+    error naming no field goes on field, when given) and flashes its
+    message. A validation error's message only lists the field errors: with
+    a form, those no field shows are flashed instead, then "Please correct
+    the highlighted fields." if any is shown; without one (nothing on screen
+    to mark, e.g. an inline edit) the message, listing them, is flashed.
     """
     db.session.rollback()
     errors = exc.field_errors or ([{"field": field, "message": exc.detail}] if field else [])
-    if form is not None and errors:
-        leftover = put_errors_on_form(form, errors)
-        for message in leftover:
-            flash(message, "error")
-        shown = len(leftover) < len(errors)
-    else:
-        shown = False
+    leftover = put_errors_on_form(form, errors) if form is not None else []
     if isinstance(exc, PreconditionFailed):
         flash(STALE_MESSAGE.format(request.full_path), "error")
-    elif exc.summary is None:
+    elif exc.summary is None or form is None:
         flash(exc.detail, "error")
-    elif shown:
-        flash(CORRECT_FIELDS, "error")
-    elif form is None:
-        flash(exc.detail, "error")
+    else:
+        for message in leftover:
+            flash(message, "error")
+        if len(leftover) < len(errors):
+            flash(CORRECT_FIELDS, "error")
     # Flask-Admin re-renders its own create and edit forms (200); an inline edit answers with this status.
     g.panel_error_status = exc.status
     return exc.status, exc.headers

@@ -14,6 +14,8 @@ class ErpGroup(AppGroup):
     """A command group whose every command answers the error family the one way (cli.errors)."""
 
     def command(self, *args, **kwargs):
+        if len(args) == 1 and callable(args[0]) and not kwargs:  # @erp.command without parentheses
+            return self.command()(args[0])
         register = super().command(*args, **kwargs)
         return lambda f: register(answers_errors(f))
 

@@ -21,4 +21,5 @@ def answers_errors(command):
             # A validation error's detail lists each field: "email: is not a valid email address; ...".
             raise click.ClickException(exc.detail) from None
 
+    run.answers_service_errors = True  # kept by the decorators above it (functools.wraps copies it)
     return run

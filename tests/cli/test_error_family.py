@@ -19,3 +19,24 @@ def test_a_command_answers_every_member_from_the_family_alone(app, runner, monke
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert f"Error: {exc.detail}" in result.output
+
+
+def test_every_erp_command_answers_the_family(app):
+    from erp_admin.cli import erp
+
+    assert erp.commands
+    unanswered = [name for name, command in erp.commands.items()
+                  if not getattr(command.callback, "answers_service_errors", False)]
+    assert unanswered == []
+
+
+def test_a_command_declared_without_parentheses_answers_too():
+    from erp_admin.cli import ErpGroup
+
+    group = ErpGroup("scratch")
+
+    @group.command
+    def clash():
+        """A command of a group of its own."""
+
+    assert getattr(group.commands["clash"].callback, "answers_service_errors", False)
