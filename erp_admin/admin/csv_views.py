@@ -27,6 +27,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import delete, select
 
+from erp_admin.admin.errors import answer
 from erp_admin.admin.records import link_args
 from erp_admin.csvio import ImportRejected, import_csv
 from erp_admin.csvio.download import csv_download
@@ -125,10 +126,10 @@ class CsvViewMixin:
         try:
             report = import_csv(self.resource, data, dry_run=True, acting_user=current_user, progress=reporter)
         except ServiceError as exc:  # not a CSV file, too large
+            status, _ = answer(exc)
             if token:
                 _drop_upload(token)
-            flash(exc.detail, "error")
-            return self._render_import(exc.status)
+            return self._render_import(status)
         if report.rejected or not (report.created or report.updated):
             if token:
                 _drop_upload(token)  # nothing to confirm
@@ -154,13 +155,13 @@ class CsvViewMixin:
         try:
             report = import_csv(self.resource, data, dry_run=False, acting_user=current_user, progress=reporter)
         except ImportRejected as exc:
-            # The stored data changed since the preview so that some lines no longer pass.
+            # The stored data changed since the preview so that some lines no longer pass: show which.
+            status, _ = answer(exc)
             _drop_upload(token)
-            flash(exc.detail, "error")
-            return self._render_import(422, report=exc.report, filename=filename)
+            return self._render_import(status, report=exc.report, filename=filename)
         except ServiceError as exc:  # changed meanwhile (409), database busy (503): preview it afresh
-            flash(exc.detail, "error")
-            return self._preview(data, filename, token=token, status=exc.status, reporter=reporter)
+            status, _ = answer(exc)
+            return self._preview(data, filename, token=token, status=status, reporter=reporter)
         finally:
             _finish(reporter)
         _drop_upload(token)

@@ -9,9 +9,11 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from erp_admin.admin.errors import answer
 from erp_admin.admin.sessions import end_session, start_session
 from erp_admin.audit.log import record
-from erp_admin.auth.signin import LoginThrottled, authenticate
+from erp_admin.auth.signin import authenticate
+from erp_admin.errors import ServiceError
 from erp_admin.extensions import db
 
 bp = Blueprint("panel_auth", __name__, static_folder="static", static_url_path="/panel-static")
@@ -57,10 +59,9 @@ def login():
     if form.validate_on_submit():
         try:
             result = authenticate(form.username.data, form.password.data, client_addr=request.remote_addr)
-        except LoginThrottled as exc:
-            error, status = f"Too many failed sign-in attempts. Please wait {exc.retry_after} seconds and try again.", 429
-            response = render_template("panel_auth/login.html", form=form, error=error, next_url=next_url)
-            return response, status, {"Retry-After": str(exc.retry_after)}
+        except ServiceError as exc:  # too many failures: LoginThrottled, a 429 with Retry-After
+            status, headers = answer(exc, form)
+            return render_template("panel_auth/login.html", form=form, next_url=next_url), status, headers
         if result.ok:
             start_session(result.user)
             db.session.commit()

@@ -20,21 +20,17 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from wtforms import HiddenField
 
+from erp_admin.admin.errors import answer
 from erp_admin.extensions import db
 from erp_admin.models.ranges import fits_column
-from erp_admin.schemas import ValidationFailed
 from erp_admin.db.search import indexed_matches, search_clause
-from erp_admin.errors import PreconditionFailed, ServiceError
+from erp_admin.errors import ServiceError
 from erp_admin.resources import resource as declared_resource
 from erp_admin.services.records import create_record, delete_record, update_record
 from erp_admin.admin.security import SecuredModelMixin
 from erp_admin.admin.widgets import FastXEditableWidget, fast_row_actions
 
 INTEGER = re.compile(r"^\s*[+-]?\d{1,15}\s*$")
-STALE_MESSAGE = Markup(
-    "This record was changed by someone else since you opened it; nothing was saved. "
-    '<a href="{}" class="alert-link">Reload it</a> and apply your change again.'
-)
 
 
 def to_int(value):
@@ -87,21 +83,6 @@ def column_checked(flt):
 def version_field():
     """The hidden field that carries the version the form was opened with."""
     return HiddenField("version")
-
-
-def put_errors_on_form(form, errors) -> list[str]:
-    """Attach [{"field", "message"}] errors to the form's fields; return those no field shows."""
-    leftover = []
-    for error in errors:
-        name = error.get("field")
-        field = form._fields.get(name) if form is not None and name else None
-        if field is not None:
-            if not isinstance(field.errors, list):
-                field.errors = list(field.errors)
-            field.errors.append(error["message"])
-        else:
-            leftover.append(f"{name}: {error['message']}" if name else error["message"])
-    return leftover
 
 
 class RecordView(SecuredModelMixin, ModelView):
@@ -167,26 +148,10 @@ class RecordView(SecuredModelMixin, ModelView):
             result = action()
             db.session.commit()
             return result
-        except ValidationFailed as exc:
-            db.session.rollback()
-            g.panel_save_status = 422
-            for message in put_errors_on_form(form, exc.errors):
-                flash(message, "error")
-            if (request.endpoint or "").endswith(".ajax_update"):
-                # Inline edits have no form on screen: the answer text is all the user sees.
-                flash("; ".join(f"{e['field']}: {e['message']}" for e in exc.errors), "error")
-            else:
-                flash("Please correct the highlighted fields.", "error")
-        except PreconditionFailed:
-            db.session.rollback()
-            g.panel_save_status = 412
-            flash(STALE_MESSAGE.format(request.full_path), "error")
         except ServiceError as exc:
-            db.session.rollback()
-            g.panel_save_status = exc.status
-            if exc.field:
-                put_errors_on_form(form, [{"field": exc.field, "message": exc.detail}])
-            flash(exc.detail, "error")
+            # Inline edits have no form on screen: the message (listing the fields) is all the user sees.
+            inline = (request.endpoint or "").endswith(".ajax_update")
+            answer(exc, None if inline else form)
         return False
 
     def create_model(self, form):
@@ -247,7 +212,7 @@ class RecordView(SecuredModelMixin, ModelView):
         result = super().ajax_update()
         if isinstance(result, tuple) and len(result) == 2 and result[1] == 500:
             message = str(result[0])
-            status = 404 if "does not exist" in message else g.get("panel_save_status", 400)
+            status = 404 if "does not exist" in message else g.get("panel_error_status", 400)
             return message, status
         return result
 

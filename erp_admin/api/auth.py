@@ -15,7 +15,7 @@ from erp_admin.api.tokens import issue_access_token, issue_tokens
 from erp_admin.audit.log import record
 from erp_admin.auth.access import current_principal
 from erp_admin.auth.roles import permissions_for
-from erp_admin.auth.signin import LoginThrottled, authenticate
+from erp_admin.auth.signin import authenticate
 from erp_admin.schemas import ValidationFailed, serialize_user
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -51,10 +51,8 @@ def login():
     errors += [{"field": name, "message": "unknown field"} for name in data if name not in ("username", "password")]
     if errors:
         raise ValidationFailed(errors)
-    try:
-        result = authenticate(data["username"], data["password"], client_addr=request.remote_addr)
-    except LoginThrottled as exc:
-        return problem(429, str(exc), kind="throttled", headers={"Retry-After": str(exc.retry_after)})
+    # Too many failures: LoginThrottled, a 429 with Retry-After (api.errors, like every error of the family).
+    result = authenticate(data["username"], data["password"], client_addr=request.remote_addr)
     if not result.ok:
         return problem(401, "Invalid username or password.", kind="invalid-credentials")
     body = issue_tokens(result.user)

@@ -10,12 +10,11 @@ from flask import current_app, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from erp_admin.api.errors import problem
 from erp_admin.api.listing import BOOLEANS, filter_and_sort
 from erp_admin.api.registry import Body, Param, Reply, route
 from erp_admin.api.resources import ResourceAPI
 from erp_admin.auth.access import current_principal, requires
-from erp_admin.csvio import ImportRejected, import_csv
+from erp_admin.csvio import import_csv
 from erp_admin.csvio.download import CSV_MEDIA_TYPE, csv_download
 from erp_admin.web.body_limits import MULTIPART_OVERHEAD
 
@@ -95,12 +94,8 @@ def register_csv_routes(api: ResourceAPI) -> None:
     def import_view():
         dry_run = _dry_run()
         source = uploaded_file()
-        try:
-            report = import_csv(api.name, source, dry_run=dry_run, acting_user=current_principal())
-        except ImportRejected as exc:
-            report = exc.report.as_dict()
-            errors = [{"field": r["field"], "message": f"Line {r['line']}: {r['message']}"} for r in report["rejected"]]
-            return problem(422, exc.detail, errors=errors, report=report)
+        # Rejected lines: ImportRejected, a 422 with each line in errors and the report (api.errors).
+        report = import_csv(api.name, source, dry_run=dry_run, acting_user=current_principal())
         return jsonify(report.as_dict())
 
     @route(f"/{api.name}/export", ["GET"], summary=f"Export {api.name} as CSV", tags=tags,

@@ -10,10 +10,8 @@ from flask.globals import request_ctx
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from erp_admin.auth.access import NotAuthenticated
-from erp_admin.extensions import db
-from erp_admin.schemas import ValidationFailed
 from erp_admin.errors import ServiceError
+from erp_admin.extensions import db
 
 @dataclass(frozen=True)
 class ProblemKind:
@@ -128,16 +126,11 @@ def handle_http_exception(exc: HTTPException):
     return problem(exc.code or 500, detail, headers=headers)
 
 
-def handle_validation_failed(exc: ValidationFailed):
-    _rollback()
-    return problem(422, "The request has invalid fields.", errors=exc.errors)
-
-
 def handle_service_error(exc: ServiceError):
+    """Answer any error of the family (erp_admin.errors) from what it says about itself: no code per class."""
     _rollback()
-    errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
-    headers = getattr(exc, "headers", None)
-    return problem(exc.status, exc.detail, kind=getattr(exc, "problem_kind", None), errors=errors, headers=headers)
+    return problem(exc.status, exc.summary or exc.detail, kind=exc.problem_kind, errors=exc.field_errors or None,
+                   headers=exc.headers, **exc.extra)
 
 
 def handle_integrity_error(exc: IntegrityError):
@@ -173,8 +166,6 @@ def register_blueprint_handlers(bp) -> None:
     """Register the problem handlers for errors raised while an API view runs (on each app's API blueprint)."""
     # Flask asks the blueprint's handlers (whole MRO) before the app's: HTTP errors go here too.
     bp.register_error_handler(HTTPException, handle_http_exception)
-    bp.register_error_handler(ValidationFailed, handle_validation_failed)
-    bp.register_error_handler(NotAuthenticated, handle_service_error)
     bp.register_error_handler(ServiceError, handle_service_error)
     bp.register_error_handler(IntegrityError, handle_integrity_error)
     bp.register_error_handler(redis.RedisError, handle_redis_error)

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 import redis
 from sqlalchemy import ColumnElement, bindparam, delete, exists, select
 
-from erp_admin.auth.access import NotAuthenticated
+from erp_admin.errors import NotAuthenticated
 
 from erp_admin.extensions import db
 from erp_admin.db.redis_store import redis_call, redis_enabled, redis_key

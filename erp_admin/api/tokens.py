@@ -27,11 +27,11 @@ from jwt import ExpiredSignatureError, PyJWTError
 
 from erp_admin.api import revocation
 from erp_admin.audit.context import get_actor, set_actor, with_user
-from erp_admin.auth.access import NotAuthenticated, set_principal
+from erp_admin.auth.access import set_principal
 from erp_admin.extensions import db, jwt
 from erp_admin.auth.principal import Principal, principal_from_row, principal_statement
 from erp_admin.models import User
-from erp_admin.errors import ServiceUnavailable
+from erp_admin.errors import NotAuthenticated, ServiceUnavailable
 
 REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "type", "tv", "ik")
 

@@ -11,14 +11,7 @@ from functools import wraps
 from flask import g
 
 from erp_admin.auth.roles import can
-from erp_admin.errors import PermissionDenied, ServiceError
-
-
-class NotAuthenticated(ServiceError):
-    """No signed-in user: the channel asks for credentials (API: 401, panel: login page)."""
-
-    status = 401
-    title = "Unauthorized"
+from erp_admin.errors import NotAuthenticated, PermissionDenied
 
 
 def set_principal(user) -> None:

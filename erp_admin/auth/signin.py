@@ -10,17 +10,10 @@ from erp_admin.audit.trail import mark_bookkeeping
 from erp_admin.auth import throttle
 from erp_admin.auth.passwords import burn_dummy_hash, check_password, hash_password
 from erp_admin.db.engine import read_phase
+from erp_admin.errors import LoginThrottled
 from erp_admin.extensions import db
 from erp_admin.models import User
 from erp_admin.models.base import utcnow
-
-
-class LoginThrottled(Exception):
-    """Too many failed logins for this client address or username."""
-
-    def __init__(self, retry_after: int):
-        super().__init__(f"Too many failed logins; retry in {retry_after} s.")
-        self.retry_after = retry_after
 
 
 @dataclass

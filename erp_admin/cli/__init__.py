@@ -7,7 +7,20 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-erp = AppGroup("erp", help="ERP Admin operator commands (database, users, demo data, imports).")
+from erp_admin.cli.errors import answers_errors
+
+
+class ErpGroup(AppGroup):
+    """A command group whose every command answers the error family the one way (cli.errors)."""
+
+    def command(self, *args, **kwargs):
+        if len(args) == 1 and callable(args[0]) and not kwargs:  # @erp.command without parentheses
+            return self.command()(args[0])
+        register = super().command(*args, **kwargs)
+        return lambda f: register(answers_errors(f))
+
+
+erp = ErpGroup("erp", help="ERP Admin operator commands (database, users, demo data, imports).")
 
 
 def init_app(app: Flask) -> None:

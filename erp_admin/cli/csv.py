@@ -9,7 +9,6 @@ from erp_admin.csvio import ImportRejected, export_csv, import_csv
 from erp_admin.csvio.resources import csv_resources
 from erp_admin.db.engine import READ_ONLY_OPTION
 from erp_admin.extensions import db
-from erp_admin.errors import ServiceError
 
 PROGRESS_EVERY = 10_000  # rows between progress lines
 
@@ -30,10 +29,8 @@ def import_csv_command(resource: str, file, dry_run: bool) -> None:
     try:
         report = import_csv(resource, file, dry_run=dry_run, progress=_progress)
     except ImportRejected as exc:
-        _print_report(exc.report)
-        raise click.ClickException(exc.detail) from None
-    except ServiceError as exc:
-        raise click.ClickException(exc.detail) from None
+        _print_report(exc.report)  # then `Error: <detail>`, exit 1, like any ServiceError (cli.errors)
+        raise
     _print_report(report)
     if report.rejected:
         raise click.exceptions.Exit(1)

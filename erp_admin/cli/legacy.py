@@ -22,7 +22,7 @@ PROGRESS_FROM_ROWS = 1000  # smaller tables import too fast for a progress bar t
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
 @with_cli_actor
 def import_legacy_command(path: str) -> None:
-    from erp_admin.services.legacy_import import LegacyImportError, import_legacy
+    from erp_admin.services.legacy_import import import_legacy
 
     bars: dict[str, object] = {}
 
@@ -36,10 +36,8 @@ def import_legacy_command(path: str) -> None:
         if done == total:
             bars.pop(table).__exit__(None, None, None)
 
-    try:
+    try:  # LegacyImportError: `Error: <detail>`, exit 1 (cli.errors)
         report = import_legacy(path, progress=progress)
-    except LegacyImportError as exc:
-        raise click.ClickException(str(exc)) from None
     finally:
         for bar in bars.values():
             bar.__exit__(None, None, None)

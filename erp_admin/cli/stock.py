@@ -10,8 +10,6 @@ from erp_admin.extensions import db
 from erp_admin.inventory.ledger import stock_drift
 from erp_admin.inventory.stock import adjust_stock
 from erp_admin.models import Product
-from erp_admin.schemas import ValidationFailed
-from erp_admin.errors import ServiceError
 from erp_admin.services.transactions import run_in_transaction
 
 
@@ -32,12 +30,7 @@ def adjust_stock_command(sku: str, delta: int, reason: str) -> None:
             raise click.ClickException(f"No product with SKU {sku!r}.")
         return adjust_stock(product_id, delta, reason)
 
-    try:
-        product = run_in_transaction(work)
-    except ValidationFailed as exc:
-        raise click.ClickException("; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)) from None
-    except ServiceError as exc:
-        raise click.ClickException(exc.detail) from None
+    product = run_in_transaction(work)  # a ServiceError: `Error: <detail>`, exit 1 (cli.errors)
     echo_ok(f"{product.sku}: stock {product.quantity - delta} → {product.quantity} ({delta:+d}, {reason.strip()!r}).")
 
 

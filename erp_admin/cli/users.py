@@ -8,8 +8,6 @@ from erp_admin.cli import echo_ok, erp
 from erp_admin.cli.actor import with_cli_actor
 from erp_admin.extensions import db
 from erp_admin.models import ROLES, User
-from erp_admin.schemas import ValidationFailed
-from erp_admin.errors import ServiceError
 from erp_admin.services.records import create_record, update_record
 
 
@@ -21,16 +19,10 @@ def _find_user(username: str) -> User:
 
 
 def _save(action):
-    try:
-        result = action()
-        db.session.commit()
-        return result
-    except ValidationFailed as exc:
-        db.session.rollback()
-        raise click.ClickException("; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)) from None
-    except ServiceError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.detail) from None
+    # A ServiceError ends the command as `Error: <detail>` (cli.errors, on every erp command).
+    result = action()
+    db.session.commit()
+    return result
 
 
 @erp.command("create-user")

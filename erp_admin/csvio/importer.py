@@ -14,7 +14,6 @@ from typing import BinaryIO
 
 from flask import current_app
 
-from erp_admin.csvio.errors import ImportRejected
 from erp_admin.csvio.reader import read_csv
 from erp_admin.csvio.report import ImportReport
 from erp_admin.csvio.resources import get_resource
@@ -23,7 +22,7 @@ from erp_admin.csvio.validation import Change, Progress, plan_import
 from erp_admin.db.engine import READ_ONLY_OPTION
 from erp_admin.extensions import db
 from erp_admin.services.bulk import KeyTaken, StaleRecord, bulk_create, bulk_update
-from erp_admin.errors import Conflict
+from erp_admin.errors import Conflict, ImportRejected
 from erp_admin.services.transactions import run_in_transaction
 
 WRITE_CHUNK = 1000

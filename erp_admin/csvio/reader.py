@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from erp_admin.csvio.errors import CsvFormatError, ImportTooLarge
+from erp_admin.errors import CsvFormatError, ImportTooLarge
 from erp_admin.resources import Resource
 from erp_admin.schemas import READ_ONLY_FIELDS
 

@@ -27,7 +27,7 @@ from erp_admin.extensions import db
 from erp_admin.models import Customer, Product, User
 from erp_admin.schemas import CustomerSchema, ProductSchema, UserSchema, ValidationFailed, validate_record
 from erp_admin.services.bulk import bulk_create
-from erp_admin.errors import ServiceError
+from erp_admin.errors import LegacyImportError, ServiceError
 
 TABLES = ("products", "customers", "users")
 BATCH_SIZE = 2000  # rows per commit: a crash loses at most one batch, and a rerun resumes
@@ -44,10 +44,6 @@ KNOWN_COLUMNS = {"id"}
 TEXT_FIELDS = {"sku", "name", "description", "category", "email", "phone", "company", "address", "username", "full_name"}
 # Hash formats auth.passwords can verify (and upgrade at the next login).
 VERIFIABLE_HASH = re.compile(r"^(?:[0-9a-f]{64}|\$argon2id?\$.+|(?:scrypt|pbkdf2):.+)$")
-
-
-class LegacyImportError(Exception):
-    """The legacy file cannot be imported at all (not SQLite, no known table, ...)."""
 
 
 @dataclass

@@ -12,15 +12,14 @@ from wtforms import StringField, TextAreaField
 
 from erp_admin.admin.csv_views import CSV_ENDPOINT_VERBS, CsvViewMixin
 from erp_admin.admin.formatting import money, when
-from erp_admin.admin.records import RecordView, badge, put_errors_on_form, to_int, version_field
+from erp_admin.admin.errors import answer
+from erp_admin.admin.records import RecordView, badge, to_int, version_field
 from erp_admin.admin.security import allowed, return_target
 from erp_admin.admin.widgets import FastEndpointRowAction
-from erp_admin.extensions import db
 from erp_admin.inventory.stock import adjust_stock
 from erp_admin.models import Product
 from erp_admin.models.product import is_low_stock
-from erp_admin.schemas import ValidationFailed
-from erp_admin.errors import NotFound, ServiceError
+from erp_admin.errors import ServiceError
 from erp_admin.services.transactions import run_in_transaction
 
 
@@ -115,26 +114,17 @@ class ProductView(CsvViewMixin, RecordView):
         if product is None:
             abort(404)
         form = AdjustStockForm(request.form if request.method == "POST" else None)
-        status = 200
+        status, headers = 200, {}
         if request.method == "POST":
             user, product_id = current_user._get_current_object(), product.id
             delta, reason = to_int(form.delta.data or ""), form.reason.data or ""
             try:
                 # One unit, retried on a serialization failure or a busy database (503 if it stays busy).
                 product = run_in_transaction(lambda: adjust_stock(product_id, delta, reason, user=user))
-            except ValidationFailed as exc:
-                db.session.rollback()
-                put_errors_on_form(form, exc.errors)
-                status = 422
-            except NotFound:
-                db.session.rollback()
-                abort(404)
-            except ServiceError as exc:
-                db.session.rollback()
-                put_errors_on_form(form, [{"field": exc.field or "delta", "message": exc.detail}])
-                flash(exc.detail, "error")
-                status = exc.status  # 409 below zero, 503 when the database stayed busy
+            except ServiceError as exc:  # 422 bad input, 409 below zero, 503 when the database stayed busy
+                status, headers = answer(exc, form, field="delta")
             else:
                 flash(Markup("Stock of <strong>{}</strong> is now {}.").format(product.name, product.quantity), "success")
                 return redirect(return_url)
-        return self.render("admin/erp/adjust_stock.html", form=form, product=product, return_url=return_url), status
+        page = self.render("admin/erp/adjust_stock.html", form=form, product=product, return_url=return_url)
+        return page, status, headers
