@@ -10,10 +10,7 @@ CLI `Error: <detail>` and exit status 1 (erp_admin/cli/errors.py).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from erp_admin.csvio.report import ImportReport
+from typing import Any
 
 
 class ServiceError(Exception):
@@ -150,7 +147,7 @@ class ImportRejected(ServiceError):
     title = "Unprocessable Content"
     problem_kind = "validation-failed"
 
-    def __init__(self, report: ImportReport):
+    def __init__(self, report):  # a csvio ImportReport (duck-typed: the family sits below csvio)
         count = len({r["line"] for r in report.rejected})
         super().__init__(f"{count} line(s) of the file were rejected; nothing was imported.")
         self.report = report
