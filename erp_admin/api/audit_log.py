@@ -18,9 +18,10 @@ from erp_admin.resources import audited_entities
 from erp_admin.auth.access import requires
 from erp_admin.models.audit import CHANNELS
 from erp_admin.schemas.audit import serialize_audit_entry
+from erp_admin.schemas.fields import INT32_MAX
 
 # Record ids are 32-bit integers (the entity_id column too): PostgreSQL refuses a larger value in the query.
-MAX_ENTITY_ID = 2_147_483_647
+MAX_ENTITY_ID = INT32_MAX  # ids are 32-bit
 _UINT = re.compile(r"^[0-9]{1,19}$")
 _NULLABLE_TEXT = {"anyOf": [{"type": "string"}, {"type": "null"}]}
 

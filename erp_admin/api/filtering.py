@@ -21,11 +21,12 @@ from werkzeug.exceptions import BadRequest
 from erp_admin.api.registry import Param
 from erp_admin.db.search import like_clause
 from erp_admin.extensions import db
+from erp_admin.schemas.fields import INT32_MAX
 
 MAX_FILTER_LENGTH = 200
 NO_NUL = "^[^\\x00]*$"  # NUL in a query value is a 400
 BOOLEANS = {"true": True, "false": False}
-INT32 = (-2_147_483_648, 2_147_483_647)
+INT32 = (-INT32_MAX - 1, INT32_MAX)
 DECIMAL_LIMIT = Decimal("1e15")  # beyond every stored amount (Numeric(12, 2))
 MAX_IN_VALUES = 100
 _COMPARISONS = ("eq", "ne", "gt", "gte", "lt", "lte", "in")

@@ -25,8 +25,9 @@ from erp_admin.extensions import db
 from erp_admin.db.row_counts import counted_total
 from erp_admin.schemas.rows import records
 from erp_admin.db.search import indexed_matches, search_clause
+from erp_admin.schemas.fields import INT32_MAX
 
-MAX_OFFSET = 2_147_483_647
+MAX_OFFSET = INT32_MAX  # an offset PostgreSQL's 32-bit bind still takes
 _UINT = re.compile(r"^[0-9]+$")
 
 
